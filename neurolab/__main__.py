@@ -1,0 +1,7 @@
+"""``python -m neurolab`` is the ``neurolab`` command."""
+
+import sys
+
+from neurolab.app import main
+
+sys.exit(main())

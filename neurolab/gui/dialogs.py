@@ -1,0 +1,40 @@
+"""File dialogs and error reporting shared by every tab.
+
+Kept in one module so tests can replace the dialogs (monkeypatch) and drive
+exports without a modal window.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+
+def save_file(parent: QWidget, caption: str, suggested: str, filters: str) -> str | None:
+    """Ask for a file to write; remembers the last folder used."""
+    settings = QSettings()
+    folder = settings.value("export/folder", os.path.expanduser("~"))
+    path, _ = QFileDialog.getSaveFileName(parent, caption, os.path.join(folder, suggested), filters)
+    if not path:
+        return None
+    settings.setValue("export/folder", os.path.dirname(path))
+    return path
+
+
+def show_error(parent: QWidget | None, title: str, text: str) -> None:
+    QMessageBox.warning(parent, title, text)
+
+
+@contextlib.contextmanager
+def report_errors(parent: QWidget | None, title: str) -> Iterator[None]:
+    """Turn an exception in a user action into a message box instead of a crash."""
+    try:
+        yield
+    except Exception as err:  # noqa: BLE001 — every failure of a user action is reported
+        from neurolab.gui import dialogs
+
+        dialogs.show_error(parent, title, f"{type(err).__name__}: {err}")

@@ -1,0 +1,55 @@
+"""What the main window expects of every tab."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from neurolab.gui.widgets.plot_panel import PlotPanel
+
+
+class LabTab(QWidget):
+    """Base of the four tabs: run control, export and clean shutdown hooks.
+
+    Signals
+    -------
+    status(str)
+        A one-line description of what the tab is doing, for the status bar.
+    """
+
+    title = "Tab"
+    status = Signal(str)
+
+    def toggle_run(self) -> None:
+        """Space: start the tab's run, or pause/resume it."""
+
+    def current_plot(self) -> PlotPanel | None:
+        """The plot panel that File ▸ Export plot exports."""
+        return None
+
+    def export_plot(self) -> None:
+        panel = self.current_plot()
+        if panel is not None:
+            panel.export_dialog("png")
+
+    def export_data(self) -> None:
+        """File ▸ Export data: every recorded array with its parameters."""
+
+    def smoke_test(self) -> None:
+        """Run a short computation synchronously; raise on any error."""
+
+    def shutdown(self) -> None:
+        """Cancel workers and wait for them (called when the window closes)."""
+
+
+class PlaceholderTab(LabTab):
+    """A tab whose issue has not landed yet: says what it will hold."""
+
+    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        layout = QVBoxLayout(self)
+        label = QLabel(f"<h2>{title}</h2><p>{text}</p><p><i>Coming in a later release.</i></p>")
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(label)

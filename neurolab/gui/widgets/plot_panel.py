@@ -1,0 +1,195 @@
+"""A pyqtgraph plot area with labeled axes, legends, a crosshair readout and export.
+
+Every plot in NeuroLab lives in a :class:`PlotPanel`: it stacks one or more
+plots with linked time axes, shows the value under the mouse, and exports what
+is shown to PNG or SVG and its curves to CSV.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from neurolab.core import export
+
+pg.setConfigOptions(antialias=False, background="w", foreground="k")
+
+# Colour-blind-safe palette (Okabe–Ito).
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"]
+
+
+@dataclass
+class AxisInfo:
+    label: str
+    unit: str
+
+    def text(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+def axis_title(label: str, unit: str) -> str:
+    return AxisInfo(label, unit).text()
+
+
+class PlotPanel(QWidget):
+    """One or more stacked plots with export and a crosshair readout."""
+
+    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.plots: list[pg.PlotItem] = []
+        self._axes: dict[int, tuple[AxisInfo, AxisInfo]] = {}
+        self._cross: dict[int, tuple[pg.InfiniteLine, pg.InfiniteLine]] = {}
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.title_label = QLabel(f"<b>{title}</b>")
+        self.readout = QLabel("")
+        self.readout.setObjectName("readout")
+        self.readout.setToolTip("Value under the mouse pointer")
+        bar.addWidget(self.title_label)
+        bar.addStretch(1)
+        bar.addWidget(self.readout)
+        self.export_buttons = {}
+        for fmt in ("PNG", "SVG", "CSV"):
+            b = QToolButton()
+            b.setText(fmt)
+            b.setToolTip(f"Export this plot as {fmt}")
+            b.clicked.connect(lambda _=False, f=fmt.lower(): self.export_dialog(f))
+            bar.addWidget(b)
+            self.export_buttons[fmt] = b
+        layout.addLayout(bar)
+        self.view = pg.GraphicsLayoutWidget()
+        layout.addWidget(self.view, 1)
+        self.view.scene().sigMouseMoved.connect(self._mouse_moved)
+
+    # -- building -----------------------------------------------------------
+    def add_plot(
+        self,
+        x_label: str,
+        x_unit: str,
+        y_label: str,
+        y_unit: str,
+        title: str | None = None,
+        link_x: pg.PlotItem | None = None,
+        legend: bool = True,
+    ) -> pg.PlotItem:
+        """Add a plot below the existing ones, with labeled axes and a legend."""
+        row = len(self.plots)
+        plot = self.view.addPlot(row=row, col=0, title=title)
+        xa, ya = AxisInfo(x_label, x_unit), AxisInfo(y_label, y_unit)
+        for side, info in (("bottom", xa), ("left", ya)):
+            ax = plot.getAxis(side)
+            ax.enableAutoSIPrefix(False)
+            plot.setLabel(side, info.text())
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        if legend:
+            plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        if link_x is not None:
+            plot.setXLink(link_x)
+        plot.setMenuEnabled(True)
+        pen = pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine)
+        v, h = pg.InfiniteLine(angle=90, pen=pen), pg.InfiniteLine(angle=0, pen=pen)
+        for line in (v, h):
+            line.hide()
+            plot.addItem(line, ignoreBounds=True)
+        self._cross[id(plot)] = (v, h)
+        self._axes[id(plot)] = (xa, ya)
+        self.plots.append(plot)
+        return plot
+
+    @staticmethod
+    def add_curve(
+        plot: pg.PlotItem, name: str, color: str | int = 0, width: float = 1.0, streaming=True
+    ) -> pg.PlotDataItem:
+        """A curve set up for fast updates (pyqtgraph's own advice)."""
+        if isinstance(color, int):
+            color = PALETTE[color % len(PALETTE)]
+        curve = plot.plot([], [], name=name, pen=pg.mkPen(color, width=width))
+        if streaming:
+            curve.setClipToView(True)
+            curve.setDownsampling(auto=True, method="peak")
+        return curve
+
+    # -- readout --------------------------------------------------------------
+    def _mouse_moved(self, pos) -> None:
+        for plot in self.plots:
+            v, h = self._cross[id(plot)]
+            inside = plot.sceneBoundingRect().contains(pos) and plot.vb.sceneBoundingRect().contains(pos)
+            v.setVisible(inside)
+            h.setVisible(inside)
+            if inside:
+                pt = plot.vb.mapSceneToView(pos)
+                v.setPos(pt.x())
+                h.setPos(pt.y())
+                xa, ya = self._axes[id(plot)]
+                self.readout.setText(
+                    f"{xa.label} = {pt.x():.4g} {xa.unit}   {ya.label} = {pt.y():.4g} {ya.unit}"
+                )
+
+    # -- data ---------------------------------------------------------------
+    def curve_data(self) -> dict[str, np.ndarray]:
+        """Every named curve's x and y, as columns named ``plot/curve/x`` and ``.../y``."""
+        cols: dict[str, np.ndarray] = {}
+        for i, plot in enumerate(self.plots):
+            xa, ya = self._axes[id(plot)]
+            ptitle = (plot.titleLabel.text or ya.label or f"plot{i}").replace(",", ";")
+            for item in plot.listDataItems():
+                name = item.name()
+                x, y = item.getData() if hasattr(item, "getData") else (None, None)
+                if not name or x is None or len(x) == 0:
+                    continue
+                base = f"{ptitle}/{name}".replace(",", ";")
+                cols[f"{base}/{xa.text()}"] = np.asarray(x, float)
+                cols[f"{base}/{ya.text()}"] = np.asarray(y, float)
+        return cols
+
+    # -- export ---------------------------------------------------------------
+    def export(self, path: str | os.PathLike, scale: float = 2.0) -> None:
+        """Export to PNG, SVG or CSV by the file's extension; the write is atomic."""
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt == "csv":
+            export.save_csv(path, self.curve_data(), title=self.title)
+            return
+        if fmt not in ("png", "svg"):
+            raise ValueError(f"unknown plot format {fmt!r}: use .png, .svg or .csv")
+        item = self.view.ci
+        if fmt == "png":
+            exporter = pg.exporters.ImageExporter(item)
+            w = int(self.view.width() * scale)
+            exporter.parameters()["width"] = max(w, 400)
+            exporter.parameters()["antialias"] = True
+        else:
+            exporter = pg.exporters.SVGExporter(item)
+        fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=path.parent)
+        os.close(fd)
+        try:
+            exporter.export(tmp)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    def export_dialog(self, fmt: str) -> str | None:
+        from neurolab.gui.dialogs import save_file
+
+        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV table (*.csv)"}
+        path = save_file(self, f"Export plot as {fmt.upper()}", f"{self.title or 'plot'}.{fmt}", filters[fmt])
+        if path:
+            from neurolab.gui.dialogs import report_errors
+
+            with report_errors(self, "Export failed"):
+                self.export(path)
+                return path
+        return None
