@@ -91,8 +91,9 @@ def save_csv(
     """Write named 1-D (or 2-D, one column per row entry) arrays as CSV columns.
 
     Columns of different lengths are padded with empty cells.  The metadata
-    (parameters as JSON, version, time) is written as ``#`` comment lines at
-    the top, which ``numpy.genfromtxt`` and pandas (``comment="#"``) skip.
+    (parameters as JSON, version, time) is one ``#`` comment line at the top:
+    read with ``numpy.genfromtxt(path, delimiter=",", names=True, skip_header=1)``
+    or ``pandas.read_csv(path, comment="#")``.
     """
     cols = _columns(arrays)
     for name in cols:

@@ -11,10 +11,19 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Generator
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+
+# Every worker thread ever started, so tests (and shutdown) can check none is left running.
+THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()
+
+
+def running_threads() -> list[QThread]:
+    return [th for th in list(THREADS) if th.isRunning()]
 
 
 class _Thread(QThread):
@@ -121,6 +130,7 @@ class Runner(QObject):
         th.done.connect(self._on_done)
         th.finished.connect(self._reap)
         self._thread, self._paused = th, False
+        THREADS.add(th)
         th.start()
         self.stateChanged.emit("running")
         return self._run_id
@@ -141,6 +151,11 @@ class Runner(QObject):
             self._paused = False
             self._thread.pause(False)
             self.stateChanged.emit("running")
+
+    def set_pace(self, pace: float | None) -> None:
+        """Change the minimum seconds between chunks of the running generator."""
+        if self._thread is not None:
+            self._thread._pace = pace
 
     def toggle_pause(self) -> None:
         self.resume() if self._paused else self.pause()

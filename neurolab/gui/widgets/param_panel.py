@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from neurolab.core.params import Choice, Param, ParamError, ParamSet
 
 _LOG_STEPS = 1000
+_MAX_SLIDER_STEPS = 100_000
 
 
 def _fmt(value: float, step: float) -> str:
@@ -40,15 +41,17 @@ def _fmt(value: float, step: float) -> str:
 class _NumberRow:
     """Slider + text box for one numeric Param."""
 
-    def __init__(self, panel: ParamPanel, p: Param) -> None:
+    def __init__(self, panel: ParamPanel, p: Param, default: float) -> None:
         self.p, self.panel = p, panel
         unit = f" ({p.unit})" if p.unit else ""
         self.label = QLabel(f"{p.label}{unit}")
-        tip = f"{p.doc}\nValid range: {p.range_text}. Default: {p.default:g}."
+        tip = f"{p.doc}\nValid range: {p.range_text}. Default: {default:g}."
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setObjectName(f"slider_{p.name}")
         self.n_steps = _LOG_STEPS if p.log else max(1, round((p.high - p.low) / p.step))
-        self.slider.setRange(0, self.n_steps)
+        # A slider over millions of steps (a seed) cannot be dragged usefully: type it.
+        self.slider.setVisible(self.n_steps <= _MAX_SLIDER_STEPS)
+        self.slider.setRange(0, min(self.n_steps, _MAX_SLIDER_STEPS))
         self.slider.setSingleStep(1)
         self.slider.setPageStep(max(1, self.n_steps // 10))
         self.edit = QLineEdit()
@@ -79,6 +82,9 @@ class _NumberRow:
         return int(round(v)) if p.integer else v
 
     def show(self, value: float) -> None:
+        if self.n_steps > _MAX_SLIDER_STEPS:
+            self.edit.setText(_fmt(value, self.p.step))
+            return
         self.slider.blockSignals(True)
         self.slider.setValue(self.to_pos(value))
         self.slider.blockSignals(False)
@@ -139,7 +145,9 @@ class ParamPanel(QGroupBox):
     ) -> None:
         super().__init__(title, parent)
         self._params = params.copy()
-        self._defaults = type(params)()
+        # "Reset" returns to the values the panel started with: the declared
+        # defaults unless the tab chose others for its context.
+        self._defaults = params.copy()
         layout = QVBoxLayout(self)
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
@@ -147,7 +155,7 @@ class ParamPanel(QGroupBox):
         self.rows: dict[str, _NumberRow | _ChoiceRow] = {}
         for r, p in enumerate(type(params).declarations()):
             if isinstance(p, Param):
-                row = _NumberRow(self, p)
+                row = _NumberRow(self, p, getattr(self._defaults, p.name))
                 grid.addWidget(row.label, r, 0)
                 grid.addWidget(row.slider, r, 1)
                 grid.addWidget(row.edit, r, 2)

@@ -1,0 +1,52 @@
+# Each target bootstraps its own virtual environment from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BENCH := .venv-bench
+
+.PHONY: run test bench smoke probe lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	@$(BIN)/neurolab || { status=$$?; \
+	  echo "If Qt could not load: on Debian/Ubuntu run  sudo apt-get install libegl1 libxkbcommon0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1"; \
+	  exit $$status; }
+
+test: $(VENV)/.test-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+smoke: $(VENV)/.run-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/neurolab --smoke-test
+
+# GUI responsiveness probe: event-loop stalls and redraw rate during a live run.
+probe: $(VENV)/.run-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/probe_gui.py
+
+# Peers (Brian2, PyTorch, scikit-learn) live in their own venv: Brian2 needs numpy < 2.4.
+$(BENCH)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH)/bin/python -m pip install --quiet -e . brian2 'numpy<2.4'
+	touch $@
+
+bench: $(BENCH)/.installed
+	$(BENCH)/bin/python benchmarks/bench_hh.py
+	QT_QPA_PLATFORM=offscreen $(BENCH)/bin/python benchmarks/probe_gui.py
+
+lint: $(VENV)/.test-installed
+	$(BIN)/python -m pip install --quiet ruff
+	$(BIN)/ruff check neurolab tests benchmarks
+
+clean:
+	rm -rf $(VENV) $(BENCH) build dist *.egg-info

@@ -1,0 +1,458 @@
+"""The Neuron tab: one neuron, live like an oscilloscope or run once, with its tuning curves."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neurolab.core import export
+from neurolab.gui import dialogs
+from neurolab.gui.tabs.activation_view import ActivationView
+from neurolab.gui.tabs.base import LabTab
+from neurolab.gui.tabs.neuron_models import MODELS, ModelSpec, RunParams
+from neurolab.gui.tabs.tuning_view import TuningView
+from neurolab.gui.widgets.param_panel import ParamPanel
+from neurolab.gui.widgets.plot_panel import PlotPanel
+from neurolab.gui.widgets.stimulus_editor import StimulusEditor
+from neurolab.gui.widgets.sweep import SweepBuffer
+from neurolab.gui.worker import Runner
+
+LIVE, ONESHOT = "live", "oneshot"
+FRAME_MS = 33  # redraw at ~30 frames per second from the latest data
+LIVE_CHUNK_MS = 5.0  # simulated ms per live chunk: keeps slider-to-trace latency low
+
+
+class _ModelPage:
+    """Per-model widgets: parameter panels, stimulus editor and trace plots."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.params = ParamPanel(spec.params_cls(), f"{spec.name} parameters")
+        self.run = ParamPanel(RunParams(**spec.run_defaults), "Run")
+        self.stimulus = StimulusEditor(spec.input_unit, spec.stimulus_overrides)
+        self.plot = PlotPanel(f"{spec.name} traces")
+        self.new: dict[str, pg.PlotDataItem] = {}
+        self.old: dict[str, pg.PlotDataItem] = {}
+        first = None
+        self.voltage_plot = None
+        for ps in spec.plots:
+            plot = self.plot.add_plot("t", "ms", ps.y_label, ps.y_unit, link_x=first)
+            first = first or plot
+            if ps.y_range is not None:
+                plot.setYRange(*ps.y_range, padding=0.02)
+                plot.enableAutoRange(axis="y", enable=False)
+            for c in ps.curves:
+                self.new[c.field] = PlotPanel.add_curve(plot, c.label, c.color)
+                old = PlotPanel.add_curve(plot, "", c.color)
+                old.export_name = f"{c.label} (previous sweep)"
+                self.old[c.field] = old
+                if c.field == spec.voltage:
+                    self.voltage_plot = plot
+        if spec.threshold is not None:
+            line = pg.InfiniteLine(
+                pos=spec.threshold,
+                angle=0,
+                pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine),
+                label="threshold",
+                labelOpts={"position": 0.05, "color": "#555"},
+            )
+            self.voltage_plot.addItem(line)
+        self.spikes = pg.ScatterPlotItem(
+            symbol="t1", size=9, brush=pg.mkBrush("#D55E00"), pen=None, name="spikes"
+        )
+        self.voltage_plot.addItem(self.spikes)
+        self.first_plot = first
+
+
+class NeuronTab(LabTab):
+    title = "Neuron"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = Runner(self)
+        self.runner.chunk.connect(self._on_chunk)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.stateChanged.connect(self._on_state)
+        self.pages = {key: _ModelPage(spec) for key, spec in MODELS.items()}
+        self.mode = LIVE
+        self.sweep: SweepBuffer | None = None
+        self.chunks: list = []
+        self.recorded: dict[str, np.ndarray] = {}
+        self.run_key = "hh"
+        self._dirty = False
+        self.frames = 0  # redraws done (read by the GUI probe)
+        self._build()
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self._redraw)
+        self._model_changed()
+
+    # -- layout ---------------------------------------------------------------
+    def _build(self) -> None:
+        controls = QWidget()
+        col = QVBoxLayout(controls)
+        top = QGroupBox("Model and run")
+        form = QFormLayout(top)
+        self.model_box = QComboBox()
+        self.model_box.setObjectName("model")
+        for key, spec in MODELS.items():
+            self.model_box.addItem(spec.name, key)
+        self.model_box.setToolTip("Which neuron model to simulate")
+        self.model_box.currentIndexChanged.connect(self._model_changed)
+        self.mode_box = QComboBox()
+        self.mode_box.addItem("Live (oscilloscope)", LIVE)
+        self.mode_box.addItem("One-shot (fixed duration)", ONESHOT)
+        self.mode_box.setToolTip(
+            "Live: runs continuously, sweeping across the screen; sliders act at once.\n"
+            "One-shot: runs the set duration once, with a progress bar."
+        )
+        self.mode_box.currentIndexChanged.connect(self._mode_changed)
+        form.addRow("Model", self.model_box)
+        form.addRow("Mode", self.mode_box)
+        buttons = QHBoxLayout()
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Start the simulation; pause or resume it (Space)")
+        self.start_button.clicked.connect(self.toggle_run)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the simulation and keep what was computed")
+        self.stop_button.clicked.connect(self.stop)
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.stop_button)
+        form.addRow(buttons)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setFormat("%p %")
+        form.addRow("Progress", self.progress)
+        col.addWidget(top)
+
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "background: #fde8e8; color: #7a0010; border: 1px solid #e0a0a0; padding: 6px;"
+        )
+        self.banner.hide()
+        col.addWidget(self.banner)
+
+        self.param_stack = QStackedWidget()
+        self.stim_stack = QStackedWidget()
+        self.run_stack = QStackedWidget()
+        self.trace_stack = QStackedWidget()
+        for key, page in self.pages.items():
+            self.param_stack.addWidget(page.params)
+            self.stim_stack.addWidget(page.stimulus)
+            self.run_stack.addWidget(page.run)
+            self.trace_stack.addWidget(page.plot)
+            page.params.changed.connect(self._params_changed)
+            page.params.changed.connect(lambda p, k=key: self.tuning.set_model_params(k, p))
+            page.stimulus.changed.connect(self._stimulus_changed)
+            page.run.changed.connect(self._run_params_changed)
+            for panel in (page.params, page.run):
+                panel.refused.connect(lambda text: self.status.emit(f"Refused: {text}"))
+        col.addWidget(self.run_stack)
+        col.addWidget(self.stim_stack)
+        col.addWidget(self.param_stack)
+        eq_box = QGroupBox("Equations")
+        eq_layout = QVBoxLayout(eq_box)
+        self.equations = QLabel()
+        self.equations.setObjectName("equations")
+        self.equations.setWordWrap(True)
+        self.equations.setTextFormat(Qt.TextFormat.RichText)
+        eq_layout.addWidget(self.equations)
+        col.addWidget(eq_box)
+        col.addStretch(1)
+
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(400)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.views = QTabWidget()
+        self.views.addTab(self.trace_stack, "Traces")
+        self.tuning = TuningView()
+        self.tuning.status.connect(self.status.emit)
+        self.views.addTab(self.tuning, "Tuning curves")
+        self.activations = ActivationView()
+        self.views.addTab(self.activations, "Activation functions")
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.views)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([420, 860])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(splitter)
+
+    # -- accessors --------------------------------------------------------------
+    @property
+    def key(self) -> str:
+        return self.model_box.currentData()
+
+    @property
+    def page(self) -> _ModelPage:
+        return self.pages[self.key]
+
+    def set_model(self, key: str) -> None:
+        self.model_box.setCurrentIndex(list(MODELS).index(key))
+
+    def set_mode(self, mode: str) -> None:
+        self.mode_box.setCurrentIndex(0 if mode == LIVE else 1)
+
+    def current_plot(self) -> PlotPanel:
+        view = self.views.currentWidget()
+        if view is self.tuning:
+            return self.tuning.plot
+        if view is self.activations:
+            return self.activations.plot
+        return self.page.plot
+
+    # -- run control ----------------------------------------------------------------
+    def toggle_run(self) -> None:
+        if self.runner.state == "idle":
+            self.start()
+        else:
+            self.runner.toggle_pause()
+
+    def start(self) -> None:
+        """Start a run of the current model in the current mode (cancels any other)."""
+        page, spec = self.page, self.page.spec
+        params, stim, run = page.params.values(), page.stimulus.stimulus(), page.run.values()
+        self.banner.hide()
+        self.run_key = self.key
+        self.chunks, self.recorded = [], {}
+        self._clear_plots(page)
+        self._run = run
+        if self.mode == LIVE:
+            self.sweep = SweepBuffer(run.window, run.dt, spec.fields)
+            chunk_ms = max(run.dt, LIVE_CHUNK_MS)
+            t_end, pace = None, chunk_ms / run.speed
+            for plot in page.plot.plots:
+                plot.setXRange(0, run.window, padding=0)
+        else:
+            self.sweep = None
+            chunk_ms = max(run.dt, run.duration / 100)
+            t_end, pace = run.duration, None
+            for plot in page.plot.plots:
+                plot.setXRange(0, run.duration, padding=0)
+        self.progress.setValue(0)
+        module = spec.module
+        self.runner.start(
+            lambda: module.stream(stim, params, dt=run.dt, chunk_ms=chunk_ms, t_end=t_end),
+            pace=pace,
+        )
+        self._started = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self.runner.cancel(wait=False)
+
+    def _clear_plots(self, page: _ModelPage) -> None:
+        for c in list(page.new.values()) + list(page.old.values()):
+            c.setData([], [])
+        page.spikes.setData([], [])
+
+    # -- worker results -----------------------------------------------------------
+    def _on_chunk(self, chunk) -> None:
+        spec = MODELS[self.run_key]
+        values = {f: getattr(chunk, f) for f in spec.fields}
+        bad = ~np.isfinite(values[spec.voltage])
+        if bad.any():
+            good = int(np.argmax(bad))
+            self._keep(chunk.t[:good], {f: v[:good] for f, v in values.items()}, [])
+            self.runner.cancel(wait=False)
+            t_bad = float(chunk.t[good])
+            self._show_banner(
+                f"The simulation diverged at t = {t_bad:.3f} ms (the membrane potential became "
+                f"infinite). The plots keep the last good state. Try a smaller time step dt "
+                f"(Hodgkin–Huxley needs dt ≤ 0.05 ms) or a smaller input."
+            )
+            self.status.emit(f"Neuron: stopped — diverged at {t_bad:.1f} ms")
+            self._dirty = True
+            return
+        self._keep(chunk.t, values, chunk.spike_times)
+        if self.mode == ONESHOT:
+            self.progress.setValue(int(100 * float(chunk.t[-1]) / self._run.duration))
+        self._dirty = True
+
+    def _keep(self, t, values, spikes) -> None:
+        if self.sweep is not None:
+            self.sweep.append(t, values, spikes)
+        else:
+            self.chunks.append((t, values, np.asarray(spikes, float)))
+
+    def _on_failed(self, text: str) -> None:
+        last = text.strip().splitlines()[-1]
+        self._show_banner(f"The simulation stopped with an error: {last}")
+        self.banner.setToolTip(text)
+        print(text, file=sys.stderr)
+        self.status.emit(f"Neuron: error — {last}")
+
+    def _on_finished(self, completed: bool) -> None:
+        self._redraw(force=True)
+        self._timer.stop()
+        if completed and self.mode == ONESHOT:
+            self.progress.setValue(100)
+            dt = time.perf_counter() - self._started
+            self.status.emit(f"Neuron: one-shot run of {self._run.duration:g} ms done in {dt:.2f} s")
+
+    def _on_state(self, state: str) -> None:
+        labels = {"idle": "Start", "running": "Pause", "paused": "Resume"}
+        self.start_button.setText(labels[state])
+        if state != "idle":
+            mode = "live" if self.mode == LIVE else "one-shot"
+            self.status.emit(f"Neuron: {MODELS[self.run_key].name}, {mode} run {state}")
+        elif not self.banner.isVisible():
+            self.status.emit("Neuron: stopped")
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setToolTip("")
+        self.banner.show()
+
+    # -- drawing -------------------------------------------------------------------
+    def _redraw(self, force: bool = False) -> None:
+        if not (self._dirty or force):
+            return
+        self._dirty = False
+        page = self.pages[self.run_key]
+        spec = page.spec
+        if self.sweep is not None:
+            for f in spec.fields:
+                xn, yn, xo, yo = self.sweep.segments(f)
+                page.new[f].setData(xn, yn)
+                page.old[f].setData(xo, yo)
+            sx = self.sweep.spike_x()
+        else:
+            self.recorded = self._concatenate()
+            if not self.recorded:
+                return
+            for f in spec.fields:
+                page.new[f].setData(self.recorded["t"], self.recorded[f])
+            sx = self.recorded["spike_times"]
+        if spec.spike_level is not None:
+            page.spikes.setData(sx, np.full(len(sx), spec.spike_level))
+        self.frames += 1
+
+    def _concatenate(self) -> dict[str, np.ndarray]:
+        if not self.chunks:
+            return {}
+        fields = MODELS[self.run_key].fields
+        out = {"t": np.concatenate([c[0] for c in self.chunks])}
+        for f in fields:
+            out[f] = np.concatenate([c[1][f] for c in self.chunks])
+        out["spike_times"] = np.concatenate([c[2] for c in self.chunks])
+        return out
+
+    # -- parameter changes ----------------------------------------------------------------
+    def _model_changed(self, *_args) -> None:
+        if self.runner.state != "idle":
+            self.runner.cancel(wait=False)
+        i = self.model_box.currentIndex()
+        for stack in (self.param_stack, self.stim_stack, self.run_stack, self.trace_stack):
+            stack.setCurrentIndex(i)
+        self._update_equations()
+        self.status.emit(f"Neuron: {self.page.spec.name} selected")
+
+    def _mode_changed(self, *_args) -> None:
+        if self.runner.state != "idle":
+            self.runner.cancel(wait=False)
+        self.mode = self.mode_box.currentData()
+        self.progress.setValue(0)
+
+    def _live_here(self) -> bool:
+        return self.runner.state != "idle" and self.run_key == self.key and self.mode == LIVE
+
+    def _params_changed(self, params) -> None:
+        self._update_equations()
+        if self._live_here():
+            self.runner.send({"params": params})
+
+    def _stimulus_changed(self, stim) -> None:
+        self._update_equations()
+        if self._live_here():
+            self.runner.send({"stimulus": stim})
+
+    def _run_params_changed(self, run) -> None:
+        if not self._live_here():
+            return
+        if (run.dt, run.window) != (self._run.dt, self._run.window):
+            self.start()  # the time grid changed: a fresh sweep
+        elif run.speed != self._run.speed:
+            self._run = run
+            self.runner.set_pace(max(run.dt, LIVE_CHUNK_MS) / run.speed)
+
+    def _update_equations(self) -> None:
+        page = self.page
+        self.equations.setText(page.spec.equations(page.params.values(), page.stimulus.stimulus()))
+
+    # -- export -----------------------------------------------------------------------
+    def recorded_data(self) -> dict[str, np.ndarray]:
+        """Every array recorded by the last run (live: the current screenful), in time order."""
+        if self.sweep is not None and self.sweep.count:
+            return self.sweep.ordered()
+        return self._concatenate()
+
+    def run_parameters(self) -> dict:
+        page = self.pages[self.run_key]
+        return {
+            "model": self.run_key,
+            "mode": self.mode,
+            "model_params": page.params.values().as_dict(),
+            "stimulus_kind": page.stimulus.key(),
+            "stimulus": page.stimulus.stimulus().as_dict(),
+            "run": page.run.values().as_dict(),
+        }
+
+    def export_data(self) -> None:
+        data = self.recorded_data()
+        if not data:
+            self._show_banner("Nothing to export yet: run a simulation first (Space).")
+            return
+        path = dialogs.save_file(
+            self, "Export data", f"neuron_{self.run_key}.csv", "CSV table (*.csv);;NumPy archive (*.npz)"
+        )
+        if path:
+            with dialogs.report_errors(self, "Export failed"):
+                self.save_data(path)
+                self.status.emit(f"Neuron: data written to {path}")
+
+    def save_data(self, path: str) -> None:
+        export.save(path, self.recorded_data(), self.run_parameters(), tab="Neuron")
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def smoke_test(self) -> None:
+        for key, spec in MODELS.items():
+            page = self.pages[key]
+            stim = page.stimulus.stimulus()
+            gen = spec.module.stream(stim, page.params.values(), dt=page.run.values().dt, t_end=20.0)
+            n = sum(len(c.t) for c in gen)
+            if n == 0:
+                raise RuntimeError(f"{spec.name}: the short run produced no samples")
+        self.tuning.smoke_test()
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.runner.cancel(wait=True)
+        self.tuning.shutdown()

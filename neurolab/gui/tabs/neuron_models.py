@@ -1,0 +1,182 @@
+"""What the Neuron tab needs to know about each model: its stream, plots and equations.
+
+The tab itself is model-agnostic; adding a neuron model means adding a
+:class:`ModelSpec` here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from neurolab.core import hh, lif, rate
+from neurolab.core.activations import ACTIVATIONS
+from neurolab.core.params import Param, ParamSet
+from neurolab.core.stimulus import Constant, Stimulus
+
+
+class RunParams(ParamSet):
+    """How a Neuron-tab run is done (one set per model, with per-model starting values)."""
+
+    dt = Param(0.025, 0.001, 1.0, 0.005, "ms", "Integration time step", log=True)
+    window = Param(200.0, 20.0, 2000.0, 10.0, "ms", "Width of the live oscilloscope screen")
+    speed = Param(
+        200.0, 10.0, 5000.0, 10.0, "ms/s", "Live mode: simulated ms per real second", log=True
+    )
+    duration = Param(500.0, 10.0, 10_000.0, 10.0, "ms", "One-shot mode: simulated duration")
+
+
+@dataclass
+class Curve:
+    field: str  # chunk attribute
+    label: str  # legend entry
+    color: int
+
+
+@dataclass
+class PlotSpec:
+    y_label: str
+    y_unit: str
+    curves: list[Curve]
+    y_range: tuple[float, float] | None = None  # fixed while streaming; None = autoscale
+
+
+@dataclass
+class ModelSpec:
+    key: str
+    name: str
+    module: ModuleType
+    params_cls: type[ParamSet]
+    input_unit: str
+    plots: list[PlotSpec]
+    voltage: str  # field checked for divergence; spike markers go on its plot
+    spike_level: float | None
+    run_defaults: dict[str, float]
+    stimulus_overrides: dict[str, dict] = field(default_factory=dict)
+    threshold: float | None = None
+    equations: Callable[[Any, Stimulus], str] = lambda p, s: ""
+
+    @property
+    def fields(self) -> list[str]:
+        return [c.field for p in self.plots for c in p.curves]
+
+
+def _num(x: float) -> str:
+    return f"({x:g})" if x < 0 else f"{x:g}"
+
+
+def _hh_equations(p: hh.HHParams, stim: Stimulus) -> str:
+    return (
+        "<b>Hodgkin–Huxley</b><br>"
+        "C dV/dt = I − g<sub>L</sub>(V−E<sub>L</sub>) − g<sub>Na</sub>m³h(V−E<sub>Na</sub>)"
+        " − g<sub>K</sub>n⁴(V−E<sub>K</sub>)<br>"
+        f"{p.C:g} dV/dt = I − {p.g_L:g}(V−{_num(p.E_L)}) − {p.g_Na:g}m³h(V−{_num(p.E_Na)})"
+        f" − {p.g_K:g}n⁴(V−{_num(p.E_K)})<br>"
+        "dx/dt = α<sub>x</sub>(V)(1−x) − β<sub>x</sub>(V)x,  x ∈ {m, h, n}<br>"
+        "<i>V in mV, t in ms, I in µA/cm², g in mS/cm², C in µF/cm². "
+        "Spike: upward crossing of 0 mV.</i>"
+    )
+
+
+def _lif_equations(p: lif.LIFParams, stim: Stimulus) -> str:
+    text = (
+        "<b>Leaky integrate-and-fire</b> (dimensionless)<br>"
+        f"τ<sub>m</sub> dv/dt = J − v,  τ<sub>m</sub> = {p.tau_m:g} ms<br>"
+        f"at v = 1: spike, v ← 0, held for t<sub>ref</sub> = {p.t_ref:g} ms<br>"
+        "G(J) = 1 / (t<sub>ref</sub> − τ<sub>m</sub> ln(1 − 1/J)) for J &gt; 1, else 0"
+    )
+    if isinstance(stim, Constant):
+        g = float(lif.rate(stim.amplitude, p))
+        text += f"<br>For J = {stim.amplitude:g}: G(J) = <b>{g:.2f} Hz</b>"
+    return text
+
+
+def _rate_equations(p: rate.RateParams, stim: Stimulus) -> str:
+    act = ACTIVATIONS[p.activation]
+    formula = html.escape(getattr(act, "formula_text", "") or p.activation)
+    text = (
+        "<b>Rate neuron</b><br>"
+        f"y = σ(gain·I + bias) = σ({p.gain:g}·I + {_num(p.bias)})<br>"
+        f"σ = {p.activation}: {formula}"
+    )
+    if isinstance(stim, Constant):
+        z, y = rate.respond(np.array([stim.amplitude]), p)
+        text += f"<br>For I = {stim.amplitude:g}: y = <b>{float(y[0]):.4g}</b>"
+    return text
+
+
+MODELS: dict[str, ModelSpec] = {
+    "hh": ModelSpec(
+        key="hh",
+        name="Hodgkin–Huxley",
+        module=hh,
+        params_cls=hh.HHParams,
+        input_unit="µA/cm²",
+        plots=[
+            PlotSpec("V", "mV", [Curve("V", "V", 0)], (-90.0, 60.0)),
+            PlotSpec("gate", "", [Curve("m", "m", 1), Curve("h", "h", 2), Curve("n", "n", 3)], (0, 1)),
+            PlotSpec(
+                "I",
+                "µA/cm²",
+                [Curve("I_Na", "I_Na", 1), Curve("I_K", "I_K", 2), Curve("I_L", "I_L", 4)],
+            ),
+            PlotSpec("input", "µA/cm²", [Curve("I_in", "I_in", 6)]),
+        ],
+        voltage="V",
+        spike_level=50.0,
+        run_defaults={"dt": 0.025},
+        equations=_hh_equations,
+    ),
+    "lif": ModelSpec(
+        key="lif",
+        name="Leaky integrate-and-fire",
+        module=lif,
+        params_cls=lif.LIFParams,
+        input_unit="",
+        plots=[
+            PlotSpec("v", "", [Curve("v", "v", 0)]),
+            PlotSpec("input J", "", [Curve("I_in", "J", 6)]),
+        ],
+        voltage="v",
+        spike_level=1.1,
+        threshold=1.0,
+        run_defaults={"dt": 0.1},
+        stimulus_overrides={
+            "constant": {"amplitude": 1.5},
+            "step": {"amplitude": 1.5},
+            "pulse train": {"amplitude": 3.0},
+            "ramp": {"start": 0.0, "end": 3.0},
+            "sine": {"amplitude": 1.0, "offset": 1.2},
+            "noise": {"mean": 1.2, "sigma": 0.5},
+        },
+        equations=_lif_equations,
+    ),
+    "rate": ModelSpec(
+        key="rate",
+        name="Rate neuron",
+        module=rate,
+        params_cls=rate.RateParams,
+        input_unit="",
+        plots=[
+            PlotSpec("input I", "", [Curve("I_in", "I", 6)]),
+            PlotSpec("output y", "", [Curve("y", "y = σ(z)", 0)]),
+        ],
+        voltage="y",
+        spike_level=None,
+        run_defaults={"dt": 0.1},
+        stimulus_overrides={
+            "constant": {"amplitude": 1.0},
+            "step": {"amplitude": 2.0},
+            "pulse train": {"amplitude": 2.0},
+            "ramp": {"start": -5.0, "end": 5.0},
+            "sine": {"amplitude": 3.0, "offset": 0.0},
+            "noise": {"mean": 0.0, "sigma": 1.0},
+        },
+        equations=_rate_equations,
+    ),
+}

@@ -1,0 +1,184 @@
+"""Tuning curves: LIF F–I (simulated over analytic), HH F–I with its jump, a LIF population."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neurolab.core import hh, lif, tuning
+from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.gui.widgets.param_panel import ParamPanel
+from neurolab.gui.widgets.plot_panel import PlotPanel
+from neurolab.gui.worker import Runner
+
+
+class FISweepParams(ParamSet):
+    """The input ranges and run length of the simulated F–I curves."""
+
+    I_max = Param(20.0, 1.0, 100.0, 0.5, "µA/cm²", "HH: largest input current of the sweep")
+    J_max = Param(5.0, 1.1, 50.0, 0.1, "", "LIF: largest input J of the sweep")
+    points = Param(81, 5, 400, 1, "", "Number of input values in each sweep", integer=True)
+    duration = Param(1000.0, 100.0, 5000.0, 50.0, "ms", "Simulated time per input value")
+    t_skip = Param(200.0, 0.0, 1000.0, 10.0, "ms", "HH: initial transient left out of the rate")
+
+
+class TuningView(QWidget):
+    status = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hh_params = hh.HHParams()
+        self.lif_params = lif.LIFParams()
+        self.hh_runner = Runner(self)
+        self.lif_runner = Runner(self)
+        self.hh_runner.chunk.connect(self._hh_chunk)
+        self.hh_runner.failed.connect(lambda t: self._error("HH F–I", t))
+        self.lif_runner.chunk.connect(self._lif_chunk)
+        self.lif_runner.failed.connect(lambda t: self._error("LIF F–I", t))
+        self.hh_rates: np.ndarray | None = None
+
+        controls = QVBoxLayout()
+        self.sweep = ParamPanel(FISweepParams(), "F–I sweeps")
+        self.sweep.changed.connect(lambda _: self.update_lif())
+        controls.addWidget(self.sweep)
+        hh_box = QGroupBox("Hodgkin–Huxley F–I")
+        hl = QVBoxLayout(hh_box)
+        self.hh_button = QPushButton("Compute HH F–I curve")
+        self.hh_button.setToolTip(
+            "Simulate one HH neuron per input current (one vectorised run) with the "
+            "current HH parameters"
+        )
+        self.hh_button.clicked.connect(self.compute_hh)
+        self.hh_progress = QProgressBar()
+        self.hh_progress.setRange(0, 100)
+        hl.addWidget(self.hh_button)
+        hl.addWidget(self.hh_progress)
+        controls.addWidget(hh_box)
+        self.population = ParamPanel(tuning.PopulationParams(), "LIF population")
+        self.population.changed.connect(lambda _: self.update_population())
+        controls.addWidget(self.population)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        controls.addWidget(self.message)
+        controls.addStretch(1)
+        left = QWidget()
+        left.setLayout(controls)
+        left.setMaximumWidth(380)
+
+        self.plot = PlotPanel("Tuning curves")
+        p1 = self.plot.add_plot("J", "", "rate", "Hz", title="LIF: simulated vs analytic G(J)")
+        self.lif_curve = PlotPanel.add_curve(p1, "analytic G(J)", 0, width=2, streaming=False)
+        self.lif_points = p1.plot(
+            [], [], name="simulated", pen=None, symbol="o", symbolSize=6,
+            symbolBrush=pg.mkBrush("#D55E00"), symbolPen=None,
+        )
+        p2 = self.plot.add_plot("I", "µA/cm²", "rate", "Hz", title="Hodgkin–Huxley: simulated F–I")
+        self.hh_curve = p2.plot(
+            [], [], name="simulated", pen=pg.mkPen("#0072B2", width=1), symbol="o",
+            symbolSize=5, symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None,
+        )
+        self.p3 = self.plot.add_plot("x", "", "rate", "Hz", title="LIF population", legend=False)
+        self.pop_curves: list[pg.PlotDataItem] = []
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(left)
+        layout.addWidget(self.plot, 1)
+        self.update_lif()
+        self.update_population()
+
+    # -- parameters from the Neuron tab --------------------------------------------
+    def set_model_params(self, key: str, params: ParamSet) -> None:
+        if key == "lif":
+            self.lif_params = params
+            self.update_lif()
+            self.update_population()
+        elif key == "hh":
+            self.hh_params = params
+
+    def _error(self, what: str, text: str) -> None:
+        last = text.strip().splitlines()[-1]
+        self.message.setText(f"{what} failed: {last}")
+        self.status.emit(f"Tuning: {what} failed — {last}")
+
+    # -- LIF --------------------------------------------------------------------------
+    def update_lif(self) -> None:
+        s = self.sweep.values()
+        J_fine = np.linspace(0.0, s.J_max, 500)
+        self.lif_curve.setData(J_fine, lif.rate(J_fine, self.lif_params))
+        J = np.linspace(0.0, s.J_max, min(s.points, 60))
+        params, duration = self.lif_params, s.duration
+
+        def work():
+            yield J, lif.fi_curve(J, duration, 0.1, params)
+
+        self.lif_runner.start(work)
+
+    def _lif_chunk(self, item) -> None:
+        J, rates = item
+        self.lif_points.setData(J, rates)
+
+    # -- HH ------------------------------------------------------------------------------
+    def compute_hh(self) -> None:
+        s = self.sweep.values()
+        if s.t_skip >= s.duration:
+            self.message.setText(
+                f"t_skip ({s.t_skip:g} ms) must be shorter than the duration ({s.duration:g} ms)."
+            )
+            return
+        self.message.clear()
+        currents = np.linspace(0.0, s.I_max, s.points)
+        self._hh_currents = currents
+        params = self.hh_params
+        self.hh_progress.setValue(0)
+        self.status.emit("Tuning: computing the HH F–I curve…")
+        self.hh_runner.start(
+            lambda: hh.fi_curve_stream(currents, s.duration, 0.025, s.t_skip, params)
+        )
+
+    def _hh_chunk(self, item) -> None:
+        fraction, rates = item
+        self.hh_progress.setValue(int(round(100 * fraction)))
+        if rates is not None:
+            self.hh_rates = np.asarray(rates)
+            self.hh_curve.setData(self._hh_currents, self.hh_rates)
+            self.status.emit("Tuning: HH F–I curve done")
+
+    # -- population ------------------------------------------------------------------------
+    def update_population(self) -> None:
+        try:
+            pop = tuning.LIFPopulation(self.population.values(), self.lif_params)
+        except ParamError as err:
+            self.message.setText(str(err))
+            return
+        self.message.clear()
+        x = np.linspace(-1.0, 1.0, 201)
+        rates = pop.rates(x)
+        for c in self.pop_curves:
+            self.p3.removeItem(c)
+        self.pop_curves = []
+        for i, r in enumerate(rates):
+            c = PlotPanel.add_curve(self.p3, "", i, streaming=False)
+            c.export_name = f"neuron {i}"
+            c.setData(x, r)
+            self.pop_curves.append(c)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def smoke_test(self) -> None:
+        rates = hh.fi_curve(np.array([0.0, 10.0]), 100.0, 0.025, 20.0, self.hh_params)
+        if not (rates[0] == 0 and rates[1] > 0):
+            raise RuntimeError(f"HH F–I smoke check gave {rates}")
+
+    def shutdown(self) -> None:
+        self.hh_runner.cancel(wait=True)
+        self.lif_runner.cancel(wait=True)

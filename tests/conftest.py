@@ -1,0 +1,43 @@
+"""Test-wide settings: headless Qt, isolated settings, and no thread left behind."""
+
+import os
+import threading
+
+# Must be set before any Qt module is imported by a test.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_threads(request):
+    """Fail a test that leaves a Python or Qt thread running (ARCHITECTURE convention 8)."""
+    before = {t.ident for t in threading.enumerate()}
+    yield
+    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
+        leftover = [
+            t for t in threading.enumerate()
+            if t.ident not in before and t.is_alive() and not t.daemon
+        ]
+        assert not leftover, f"threads left running: {leftover}"
+        return
+    from PySide6.QtWidgets import QApplication
+
+    from neurolab.gui.worker import running_threads
+
+    QApplication.instance().processEvents()
+    running = running_threads()
+    leftover = [
+        t for t in threading.enumerate()
+        if t.ident not in before and t.is_alive() and not t.daemon
+    ]
+    assert not running and not leftover, f"threads left running: {running or leftover}"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """A QSettings in a temporary ini file, so tests never touch the user's settings."""
+    from PySide6.QtCore import QSettings
+
+    return QSettings(str(tmp_path / "neurolab.ini"), QSettings.Format.IniFormat)

@@ -1,0 +1,97 @@
+"""The main window: tabs, menus, shortcuts, remembered layout, clean shutdown."""
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from neurolab import __version__
+from neurolab.gui import dialogs
+from neurolab.gui.main_window import MainWindow
+from neurolab.gui.tabs.neuron import LIVE
+from neurolab.gui.worker import running_threads
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.shutdown()
+
+
+def test_four_tabs_and_menus(window):
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles == ["Neuron", "Synapse", "Network", "Training"]
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus[0] == "File" and "Help" in menus
+    file_actions = [a.text().replace("&", "") for a in window.menuBar().actions()[0].menu().actions()]
+    assert file_actions[:2] == ["Export plot…", "Export data…"] and file_actions[-1] == "Quit"
+    assert window.export_plot_action.shortcut().toString() == "Ctrl+E"
+
+
+def test_about_lists_version_and_libraries(window):
+    text = window.about_text()
+    for name in (__version__, "PySide6", "pyqtgraph", "numpy", "scipy", "Qt"):
+        assert name in text
+
+
+def test_geometry_and_last_tab_are_remembered(qtbot, settings):
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    w.resize(900, 640)
+    w.tabs.setCurrentIndex(2)
+    w.close()
+    again = MainWindow(settings=QSettings(settings.fileName(), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    assert again.tabs.currentIndex() == 2
+    assert (again.width(), again.height()) == (900, 640)
+    again.close()
+
+
+def test_space_starts_and_pauses_the_current_tab(window, qtbot):
+    neuron = window.neuron
+    neuron.set_mode(LIVE)
+    window.tabs.setCurrentIndex(0)
+    window.activateWindow()
+    window.run_action.trigger()
+    assert neuron.runner.state == "running"
+    QTest.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: neuron.runner.state == "paused", timeout=1000)
+    window.run_action.trigger()
+    assert neuron.runner.state == "running"
+
+
+def test_closing_mid_run_leaves_no_thread(window, qtbot):
+    neuron = window.neuron
+    neuron.set_mode(LIVE)
+    neuron.start()
+    qtbot.waitUntil(lambda: neuron.sweep is not None and neuron.sweep.count > 0, timeout=5000)
+    neuron.tuning.compute_hh()  # a second worker, mid-computation
+    window.close()
+    assert running_threads() == []
+
+
+def test_export_plot_through_the_menu(window, qtbot, tmp_path, monkeypatch):
+    target = tmp_path / "menu.png"
+    monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: str(target))
+    window.export_plot_action.trigger()
+    assert target.exists() and target.stat().st_size > 1000
+
+
+def test_export_data_with_nothing_recorded_says_so(window, monkeypatch):
+    called = []
+    monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: called.append(1))
+    window.export_data_action.trigger()
+    assert not called
+    assert "Nothing to export" in window.neuron.banner.text()
+
+
+def test_export_failure_is_reported_not_raised(window, monkeypatch, tmp_path):
+    shown = []
+    monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: str(tmp_path / "no" / "such" / "x.png"))
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))
+    window.export_plot_action.trigger()
+    assert len(shown) == 1
+    assert "No such file" in shown[0] or "Error" in shown[0]
