@@ -36,8 +36,10 @@ class ActivationView(QWidget):
         box.setMaximumWidth(260)
 
         self.plot = PlotPanel("Activation functions")
-        self.p_f = self.plot.add_plot("x", "", "σ(x)", "", title="Function")
-        self.p_df = self.plot.add_plot("x", "", "σ′(x)", "", title="Derivative", link_x=self.p_f)
+        self.p_f = self.plot.add_plot("x", "", "σ(x)", "", title="Function", legend="left")
+        self.p_df = self.plot.add_plot(
+            "x", "", "σ′(x)", "", title="Derivative", link_x=self.p_f, legend="left"
+        )
         self.p_soft = self.plot.add_plot(
             "component k", "", "softmax", "", title="Softmax of x = (1, 2, 3, 0.5) and argmax"
         )
@@ -60,6 +62,7 @@ class ActivationView(QWidget):
             symbolPen=pg.mkPen("#D55E00", width=2),
         )
         self.p_soft.setYRange(0, 1.05, padding=0)
+        self.p_soft.getAxis("bottom").setTicks([[(int(i), str(int(i))) for i in k]])
 
         layout = QHBoxLayout(self)
         layout.addWidget(box)

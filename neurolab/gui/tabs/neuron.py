@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -79,8 +79,19 @@ class _ModelPage:
         self.spikes = pg.ScatterPlotItem(
             symbol="t1", size=9, brush=pg.mkBrush("#D55E00"), pen=None, name="spikes"
         )
-        self.voltage_plot.addItem(self.spikes)
+        if spec.spike_level is not None:
+            self.voltage_plot.addItem(self.spikes)
         self.first_plot = first
+        self.hint = pg.TextItem("Press Start (Space) to run", color="#666", anchor=(0.5, 0.5))
+        self.voltage_plot.addItem(self.hint, ignoreBounds=True)
+        self.show_window(RunParams(**spec.run_defaults).window)
+
+    def show_window(self, width: float) -> None:
+        """Fix the time axis to [0, width] ms and centre the hint in it."""
+        for plot in self.plot.plots:
+            plot.setXRange(0, width, padding=0)
+        lo, hi = self.voltage_plot.viewRange()[1]
+        self.hint.setPos(width / 2, (lo + hi) / 2)
 
 
 class NeuronTab(LabTab):
@@ -248,14 +259,12 @@ class NeuronTab(LabTab):
             self.sweep = SweepBuffer(run.window, run.dt, spec.fields)
             chunk_ms = max(run.dt, LIVE_CHUNK_MS)
             t_end, pace = None, chunk_ms / run.speed
-            for plot in page.plot.plots:
-                plot.setXRange(0, run.window, padding=0)
+            page.show_window(run.window)
         else:
             self.sweep = None
             chunk_ms = max(run.dt, run.duration / 100)
             t_end, pace = run.duration, None
-            for plot in page.plot.plots:
-                plot.setXRange(0, run.duration, padding=0)
+            page.show_window(run.duration)
         self.progress.setValue(0)
         module = spec.module
         self.runner.start(
@@ -272,6 +281,7 @@ class NeuronTab(LabTab):
         for c in list(page.new.values()) + list(page.old.values()):
             c.setData([], [])
         page.spikes.setData([], [])
+        page.hint.hide()
 
     # -- worker results -----------------------------------------------------------
     def _on_chunk(self, chunk) -> None:
@@ -450,6 +460,20 @@ class NeuronTab(LabTab):
             n = sum(len(c.t) for c in gen)
             if n == 0:
                 raise RuntimeError(f"{spec.name}: the short run produced no samples")
+        # One real run through the worker thread, so the grabbed window shows traces.
+        mode = self.mode
+        self.set_model("hh")
+        self.set_mode(ONESHOT)
+        self.start()
+        deadline = time.perf_counter() + 60
+        while self.runner.state != "idle" and time.perf_counter() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.005)
+        self.runner.wait()
+        QCoreApplication.processEvents()
+        if len(self.recorded_data().get("spike_times", [])) == 0:
+            raise RuntimeError("the Hodgkin–Huxley one-shot run recorded no spikes")
+        self.set_mode(mode)
         self.tuning.smoke_test()
 
     def shutdown(self) -> None:

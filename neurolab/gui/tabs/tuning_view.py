@@ -77,13 +77,17 @@ class TuningView(QWidget):
         left.setMaximumWidth(380)
 
         self.plot = PlotPanel("Tuning curves")
-        p1 = self.plot.add_plot("J", "", "rate", "Hz", title="LIF: simulated vs analytic G(J)")
+        p1 = self.plot.add_plot(
+            "J", "", "rate", "Hz", title="LIF: simulated vs analytic G(J)", legend="left"
+        )
         self.lif_curve = PlotPanel.add_curve(p1, "analytic G(J)", 0, width=2, streaming=False)
         self.lif_points = p1.plot(
             [], [], name="simulated", pen=None, symbol="o", symbolSize=6,
             symbolBrush=pg.mkBrush("#D55E00"), symbolPen=None,
         )
-        p2 = self.plot.add_plot("I", "µA/cm²", "rate", "Hz", title="Hodgkin–Huxley: simulated F–I")
+        p2 = self.plot.add_plot(
+            "I", "µA/cm²", "rate", "Hz", title="Hodgkin–Huxley: simulated F–I", legend="left"
+        )
         self.hh_curve = p2.plot(
             [], [], name="simulated", pen=pg.mkPen("#0072B2", width=1), symbol="o",
             symbolSize=5, symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None,

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from neurolab.core import export
@@ -82,9 +84,12 @@ class PlotPanel(QWidget):
         y_unit: str,
         title: str | None = None,
         link_x: pg.PlotItem | None = None,
-        legend: bool = True,
+        legend: bool | str = True,
     ) -> pg.PlotItem:
-        """Add a plot below the existing ones, with labeled axes and a legend."""
+        """Add a plot below the existing ones, with labeled axes and a legend.
+
+        ``legend`` may be "left" to put the legend in the top-left corner.
+        """
         row = len(self.plots)
         plot = self.view.addPlot(row=row, col=0, title=title)
         xa, ya = AxisInfo(x_label, x_unit), AxisInfo(y_label, y_unit)
@@ -94,9 +99,17 @@ class PlotPanel(QWidget):
             plot.setLabel(side, info.text())
         plot.showGrid(x=True, y=True, alpha=0.2)
         if legend:
-            plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+            plot.addLegend(
+                offset=(-10, 10) if legend != "left" else (10, 10),
+                labelTextSize="8pt",
+                brush=pg.mkBrush(255, 255, 255, 200),
+            )
         if link_x is not None:
             plot.setXLink(link_x)
+            # Linked time axes: one axis title at the bottom of the stack is enough.
+            for above in self.plots:
+                if above.getViewBox().linkedView(0) is link_x.getViewBox() or above is link_x:
+                    above.getAxis("bottom").showLabel(False)
         plot.setMenuEnabled(True)
         pen = pg.mkPen((120, 120, 120), width=1, style=Qt.PenStyle.DashLine)
         v, h = pg.InfiniteLine(angle=90, pen=pen), pg.InfiniteLine(angle=0, pen=pen)
@@ -115,7 +128,8 @@ class PlotPanel(QWidget):
         """A curve set up for fast updates (pyqtgraph's own advice)."""
         if isinstance(color, int):
             color = PALETTE[color % len(PALETTE)]
-        curve = plot.plot([], [], name=name, pen=pg.mkPen(color, width=width))
+        # An empty name keeps the curve out of the legend.
+        curve = plot.plot([], [], name=name or None, pen=pg.mkPen(color, width=width))
         if streaming:
             curve.setClipToView(True)
             curve.setDownsampling(auto=True, method="peak")
@@ -145,7 +159,7 @@ class PlotPanel(QWidget):
             xa, ya = self._axes[id(plot)]
             ptitle = (plot.titleLabel.text or ya.label or f"plot{i}").replace(",", ";")
             for item in plot.listDataItems():
-                name = item.name()
+                name = getattr(item, "export_name", None) or item.name()
                 x, y = item.getData() if hasattr(item, "getData") else (None, None)
                 if not name or x is None or len(x) == 0:
                     continue
@@ -164,22 +178,36 @@ class PlotPanel(QWidget):
             return
         if fmt not in ("png", "svg"):
             raise ValueError(f"unknown plot format {fmt!r}: use .png, .svg or .csv")
-        item = self.view.ci
-        if fmt == "png":
-            exporter = pg.exporters.ImageExporter(item)
-            w = int(self.view.width() * scale)
-            exporter.parameters()["width"] = max(w, 400)
-            exporter.parameters()["antialias"] = True
-        else:
-            exporter = pg.exporters.SVGExporter(item)
         fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=path.parent)
         os.close(fd)
         try:
-            exporter.export(tmp)
+            if fmt == "png":
+                exporter = pg.exporters.ImageExporter(self.view.ci)
+                exporter.parameters()["width"] = max(int(self.view.width() * scale), 400)
+                exporter.parameters()["antialias"] = True
+                exporter.export(tmp)
+            else:
+                self._render_svg(tmp)
             os.replace(tmp, path)
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+    def _render_svg(self, filename: str) -> None:
+        # pyqtgraph's SVGExporter rewrites Qt's path data and breaks on what Qt 6
+        # writes (pyqtgraph issue #3485); Qt's own SVG generator is robust and vector.
+        size = self.view.size()
+        gen = QSvgGenerator()
+        gen.setFileName(filename)
+        gen.setSize(size)
+        gen.setViewBox(QRect(0, 0, size.width(), size.height()))
+        gen.setTitle(self.title)
+        gen.setDescription("Exported from NeuroLab")
+        painter = QPainter(gen)
+        try:
+            self.view.render(painter)
+        finally:
+            painter.end()
 
     def export_dialog(self, fmt: str) -> str | None:
         from neurolab.gui.dialogs import save_file
