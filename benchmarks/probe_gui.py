@@ -1,0 +1,103 @@
+"""GUI responsiveness during a live Neuron-tab run.
+
+Prints, for each model in live mode:
+- the longest event-loop stall (gap between ticks of a 1 ms timer), goal ≤ 50 ms;
+- the redraw rate of the live plot (frames per second), goal ≥ 30;
+- the slider-to-trace latency: time from moving the stimulus amplitude slider
+  until the plotted input shows the new value, goal ≤ 100 ms.
+
+The window is repainted every frame (offscreen platforms skip painting
+otherwise), so drawing cost is included.  Run: ``make probe``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+SECONDS = float(os.environ.get("PROBE_SECONDS", "5"))
+
+
+def main() -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from neurolab.app import warm_kernels
+    from neurolab.gui.main_window import MainWindow
+    from neurolab.gui.tabs.neuron import LIVE
+
+    warm_kernels()
+    settings = QSettings("/tmp/neurolab-probe.ini", QSettings.Format.IniFormat)
+    win = MainWindow(settings=settings)
+    win.resize(1400, 900)
+    win.show()
+    tab = win.neuron
+    tab.set_mode(LIVE)
+
+    ok = True
+    for key in ("hh", "lif", "rate"):
+        tab.set_model(key)
+        tab.page.stimulus.set_kind("constant")
+        ticks: list[float] = []
+        tick = QTimer()
+        tick.setInterval(1)
+        tick.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        paint = QTimer()
+        paint.setInterval(33)
+        paint.timeout.connect(win.repaint)
+        tab.start()
+        tick.start()
+        paint.start()
+        frames0 = tab.frames
+        t0 = time.perf_counter()
+        end = t0 + SECONDS
+        latencies = []
+        row = tab.page.stimulus.panels["constant"].rows["amplitude"]
+        base = row.from_pos(row.slider.value())
+        next_move = t0 + 0.5
+        k = 0
+        while time.perf_counter() < end:
+            app.processEvents()
+            now = time.perf_counter()
+            if now >= next_move:
+                k += 1
+                target = base * (0.5 if k % 2 else 1.0)
+                row.slider.setValue(row.to_pos(target))
+                moved = time.perf_counter()
+                while time.perf_counter() - moved < 1.0:
+                    app.processEvents()
+                    _, y = tab.page.new["I_in"].getData()
+                    if y is not None and len(y) and abs(y[-1] - row.from_pos(row.to_pos(target))) < 1e-9:
+                        latencies.append(time.perf_counter() - moved)
+                        break
+                    time.sleep(0.0005)
+                next_move = time.perf_counter() + 0.4
+            time.sleep(0.0005)
+        elapsed = time.perf_counter() - t0
+        fps = (tab.frames - frames0) / elapsed
+        tick.stop()
+        paint.stop()
+        tab.stop()
+        tab.runner.wait()
+        gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)]
+        stall = max(gaps) * 1000 if gaps else float("nan")
+        lat = [x * 1000 for x in latencies]
+        print(
+            f"{key:4s} live: longest event-loop stall {stall:6.1f} ms (goal ≤ 50) | "
+            f"redraw {fps:5.1f} fps (goal ≥ 30) | slider→trace latency median "
+            f"{statistics.median(lat) if lat else float('nan'):5.1f} ms, max "
+            f"{max(lat) if lat else float('nan'):5.1f} ms over {len(lat)} moves (goal ≤ 100)"
+        )
+        ok &= stall <= 50 and fps >= 30 and bool(lat) and max(lat) <= 100
+    win.close()
+    print("all goals met" if ok else "some goals missed (see above)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
