@@ -48,7 +48,8 @@ __all__ = [
 # Shared ranges.  The same stimulus drives HH (µA/cm², useful up to ~50) and
 # LIF (J, useful up to ~10), so the range is wide and the step fine.
 _AMP_DOC = "in the model's input units: µA/cm² for HH, dimensionless J for LIF"
-_T_MAX = 100_000.0  # ms
+# Longer than any one-shot run (10 s) needs, short enough for a draggable slider.
+_T_MAX = 10_000.0  # ms
 
 
 def _amp(default: float, doc: str, label: str | None = None) -> Param:
