@@ -36,10 +36,10 @@ def ref_rates(V: float) -> tuple[float, float, float, float, float, float]:
     return a_m, b_m, a_h, b_h, a_n, b_n
 
 
-def ref_rhs(t: float, y: np.ndarray, I: float) -> list[float]:
+def ref_rhs(t: float, y: np.ndarray, I_app: float) -> list[float]:
     V, m, h, n = y
     a_m, b_m, a_h, b_h, a_n, b_n = ref_rates(V)
-    dV = (I - DEF["gNa"] * m**3 * h * (V - DEF["ENa"]) - DEF["gK"] * n**4 * (V - DEF["EK"])
+    dV = (I_app - DEF["gNa"] * m**3 * h * (V - DEF["ENa"]) - DEF["gK"] * n**4 * (V - DEF["EK"])
           - DEF["gL"] * (V - DEF["EL"])) / DEF["C"]
     return [dV, a_m * (1 - m) - b_m * m, a_h * (1 - h) - b_h * h, a_n * (1 - n) - b_n * n]
 
@@ -53,13 +53,13 @@ def ref_y0(V0: float = -65.0) -> list[float]:
 def reference() -> dict:
     """Tight DOP853 solution at I = 10 µA/cm² for 1000 ms (≈1.5 s to compute)."""
 
-    def crossing(t, y, I):  # noqa: ANN001, ANN202
+    def crossing(t, y, I_app):
         return y[0]
 
     crossing.direction = 1.0
 
-    def peak(t, y, I):  # noqa: ANN001, ANN202 - dV/dt = 0 going down = a maximum
-        return ref_rhs(t, y, I)[0]
+    def peak(t, y, I_app):  # dV/dt = 0 going down = a maximum
+        return ref_rhs(t, y, I_app)[0]
 
     peak.direction = -1.0
     sol = solve_ivp(ref_rhs, (0.0, 1000.0), ref_y0(), method="DOP853", rtol=1e-10,
@@ -120,7 +120,7 @@ def test_out_of_range_params_are_refused_with_the_range() -> None:
 
 @pytest.mark.parametrize(("fn", "V_sing", "limit"), [(hh.alpha_n, -55.0, 0.1),
                                                    (hh.alpha_m, -40.0, 1.0)])
-def test_alpha_finite_and_continuous_at_removable_singularity(fn, V_sing, limit) -> None:  # noqa: ANN001
+def test_alpha_finite_and_continuous_at_removable_singularity(fn, V_sing, limit) -> None:
     # α = limit · y/(1 − e^{−y}) with y = (V − V_sing)/10, and
     # y/(1 − e^{−y}) = 1 + y/2 + y²/12 − y⁴/720 + …: the value next to the
     # pole must follow that series, from both sides, down to δ = 1e-6 mV.
@@ -230,9 +230,11 @@ def test_large_dt_and_extreme_params_stay_finite() -> None:
 
 # --- batches, stimuli, recording ----------------------------------------------------
 
-@pytest.mark.parametrize("currents", [[6.0, 10.0, 15.0], list(np.linspace(0.0, 20.0, 9))])
+@pytest.mark.parametrize("currents", [[6.0, 10.0, 15.0], list(np.linspace(0.0, 20.0, 9)),
+                                      list(np.linspace(-5.0, 30.0, 70))])
 def test_batch_equals_individual_runs(currents: list[float]) -> None:
-    # 9 neurons take the multi-threaded kernel, 3 the serial one.
+    # 3 neurons: the kernel's scalar tail; 9: one 8-wide vector + tail; 70: two
+    # threads.  A single neuron always takes the scalar tail.
     batch = hh.simulate(np.array(currents), 150.0, dt=0.025)
     assert batch.V.shape == (6000, len(currents))
     assert isinstance(batch.spike_times, list) and len(batch.spike_times) == len(currents)
