@@ -142,7 +142,7 @@ def time_constants(V: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # Results
 # ---------------------------------------------------------------------------
 
-@dataclass
+@dataclass(eq=False)
 class HHResult:
     """Output of :func:`simulate`.
 
@@ -184,7 +184,7 @@ class HHResult:
     params: HHParams | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class HHChunk:
     """One chunk of :func:`stream` output: fresh arrays, absolute times in ms.
 

@@ -186,10 +186,16 @@ def test_spike_times_match_reference(reference: dict, dt: float, tight: float) -
 
 def test_peak_voltage(reference: dict) -> None:
     r = hh.simulate(10.0, 200.0, dt=0.01)
-    ref_peak = float(np.max(reference["peaks"][reference["peaks"] > 0]))
-    assert ref_peak == pytest.approx(40.3, abs=0.1)
-    # Samples every 0.01 ms can only miss the top of a ~1 ms wide peak by a hair.
-    assert r.V.max() == pytest.approx(ref_peak, abs=0.05)
+    ref_peaks = reference["peaks"][reference["peaks"] > 0]
+    # SPEC's 40.3 mV is the first spike from rest; later spikes, starting with
+    # Na⁺ channels not fully de-inactivated, peak lower.
+    assert ref_peaks[0] == pytest.approx(40.3, abs=0.1)
+    assert r.V.max() == pytest.approx(ref_peaks[0], abs=0.05)
+    # Every spike's sampled peak within 0.05 mV of the reference's (samples
+    # every 0.01 ms can only miss the top of a ~1 ms wide peak by a hair).
+    ours = [r.V[(r.t > s - 1.0) & (r.t < s + 2.0)].max() for s in r.spike_times]
+    assert len(ours) >= 13
+    np.testing.assert_allclose(ours, ref_peaks[: len(ours)], rtol=0, atol=0.05)
 
 
 def test_resting_potential_is_steady_near_minus_65() -> None:
