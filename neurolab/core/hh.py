@@ -212,9 +212,11 @@ class _StimulusStream(Protocol):
 # Engine shared by simulate / stream / fi_curve
 # ---------------------------------------------------------------------------
 
-#: Steps per kernel call.  Bounds the spike buffer (N × (B/2+1) floats) and
-#: gives fi_curve_stream its progress granularity.
+#: Steps per kernel call, at most.  The spike buffer holds N × (B/2 + 1)
+#: floats (the most a block can produce), so large batches take shorter
+#: blocks to keep it under _SPIKE_BUFFER_FLOATS (16 MB).
 _BLOCK_STEPS = 5000
+_SPIKE_BUFFER_FLOATS = 2**21
 #: Batches at least this large are split over a thread pool (the kernel
 #: releases the GIL), one contiguous range of neurons per core.  Below it the
 #: thread hand-off costs more than it saves (measured: 32 neurons ran faster
@@ -313,9 +315,10 @@ class _Engine:
         n_parts = _n_cores() if self.N >= _PARALLEL_MIN_N else 1
         bounds = (np.linspace(0, self.N / _LANES, n_parts + 1).round() * _LANES).astype(int)
         bounds[-1] = self.N
+        block = max(16, min(_BLOCK_STEPS, 2 * _SPIKE_BUFFER_FLOATS // self.N - 2))
         done = 0
         while done < n_steps:
-            nb = min(_BLOCK_STEPS, n_steps - done)
+            nb = min(block, n_steps - done)
             cap = nb // 2 + 1
             if self._spk.shape[1] < cap:
                 self._spk = np.empty((self.N, cap))
