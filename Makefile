@@ -10,12 +10,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# --warm-up compiles the numba kernels into their on-disk cache once, at install,
+# so the first launch does not pay the ~5 s compile.
 $(VENV)/.run-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/neurolab --warm-up
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/neurolab --warm-up
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed

@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
         help="build the window offscreen, run a short computation in every tab, grab it; exit 0 if all is well",
     )
     p.add_argument("--shot", metavar="PNG", help="with --smoke-test: where to save the window image")
+    p.add_argument(
+        "--warm-up",
+        action="store_true",
+        help="compile the numerical kernels into the on-disk cache and exit (done at install)",
+    )
     return p
 
 
@@ -119,6 +124,11 @@ def run_gui() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.warm_up:
+        started = time.perf_counter()
+        warm_kernels()
+        print(f"kernels ready in {time.perf_counter() - started:.1f} s")
+        return 0
     if args.smoke_test:
         return smoke_test(args.shot)
     return run_gui()

@@ -31,7 +31,8 @@ def _fast_live(tab, model):
 
 
 def _plotted(tab, field):
-    x, y = tab.page.new[field].getData()
+    curve = tab.page.new[field]
+    x, y = curve.xData, curve.yData  # the full data, not the display's downsampled copy
     if x is None:
         return np.empty(0), np.empty(0)
     return np.asarray(x), np.asarray(y)

@@ -165,7 +165,11 @@ class PlotPanel(QWidget):
             ptitle = (plot.titleLabel.text or ya.label or f"plot{i}").replace(",", ";")
             for item in plot.listDataItems():
                 name = getattr(item, "export_name", None) or item.name()
-                x, y = item.getData() if hasattr(item, "getData") else (None, None)
+                if isinstance(item, pg.PlotDataItem):
+                    # xData/yData are the full data; getData() may be downsampled for display.
+                    x, y = item.xData, item.yData
+                else:
+                    x, y = item.getData()
                 if not name or x is None or len(x) == 0:
                     continue
                 base = f"{ptitle}/{name}".replace(",", ";")
