@@ -57,3 +57,9 @@ def test_streaming_into_a_plot_does_not_crash():
     r = _run(["-c", code])
     assert r.returncode == 0, r.stderr[-2000:]
     assert "clean" in r.stdout
+
+
+def test_warm_up_compiles_the_kernels():
+    r = _run(["-m", "neurolab", "--warm-up"])
+    assert r.returncode == 0, r.stderr
+    assert "kernels ready" in r.stdout
