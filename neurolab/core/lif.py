@@ -20,6 +20,7 @@ Grid convention: ``t[k] = k · dt`` is the start of step k, ``v[k]`` is v at
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -428,3 +429,15 @@ def fi_curve_stream(
         if stop < flat.size:
             yield stop / flat.size, None
     yield 1.0, rates.reshape(Ja.shape)
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's disk cache) the LIF kernel with a tiny run.
+
+    Called in a background thread at launch and by ``neurolab --warm-up``.
+    Returns the elapsed wall time (s).
+    """
+    t0 = time.perf_counter()
+    simulate(1.5, 1.0, dt=0.1)
+    simulate(np.array([0.5, 1.5]), 1.0, dt=0.1)
+    return time.perf_counter() - t0
