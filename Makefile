@@ -28,6 +28,7 @@ run: $(VENV)/.run-installed
 	  exit $$status; }
 
 test: $(VENV)/.test-installed
+	$(BIN)/ruff check neurolab tests benchmarks
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 smoke: $(VENV)/.run-installed
@@ -49,8 +50,8 @@ bench: $(BENCH)/.installed
 	QT_QPA_PLATFORM=offscreen $(BENCH)/bin/python benchmarks/probe_gui.py
 
 lint: $(VENV)/.test-installed
-	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check neurolab tests benchmarks
+	$(BIN)/ruff format --check neurolab tests benchmarks
 
 clean:
 	rm -rf $(VENV) $(BENCH) build dist *.egg-info

@@ -47,13 +47,20 @@ LSODA_W2_STRIDE = 10
 
 # --- the model for scipy (textbook form, SPEC §2.1 defaults) -------------------
 
+
 def _rates(V: float) -> tuple[float, ...]:
     e = math.exp
     xn, xm = V + 55.0, V + 40.0
     a_n = 0.1 if xn == 0.0 else 0.01 * xn / (1.0 - e(-xn / 10.0))
     a_m = 1.0 if xm == 0.0 else 0.1 * xm / (1.0 - e(-xm / 10.0))
-    return (a_m, 4.0 * e(-(V + 65.0) / 18.0), 0.07 * e(-(V + 65.0) / 20.0),
-            1.0 / (1.0 + e(-(V + 35.0) / 10.0)), a_n, 0.125 * e(-(V + 65.0) / 80.0))
+    return (
+        a_m,
+        4.0 * e(-(V + 65.0) / 18.0),
+        0.07 * e(-(V + 65.0) / 20.0),
+        1.0 / (1.0 + e(-(V + 35.0) / 10.0)),
+        a_n,
+        0.125 * e(-(V + 65.0) / 80.0),
+    )
 
 
 def _rhs(t: float, y: np.ndarray, I_app: float) -> list[float]:
@@ -76,14 +83,16 @@ _crossing.direction = 1.0  # type: ignore[attr-defined]
 
 
 def scipy_spikes(I_app: float, method: str = "LSODA", **tol: float) -> np.ndarray:
-    sol = solve_ivp(_rhs, (0.0, T_END), _y0(), method=method, events=_crossing,
-                    args=(I_app,), **tol)
+    sol = solve_ivp(
+        _rhs, (0.0, T_END), _y0(), method=method, events=_crossing, args=(I_app,), **tol
+    )
     if not sol.success:
         raise RuntimeError(sol.message)
     return sol.t_events[0]
 
 
 # --- NeuroLab ---------------------------------------------------------------
+
 
 def neurolab_w1() -> np.ndarray:
     from neurolab.core import hh
@@ -99,6 +108,7 @@ def neurolab_w2() -> np.ndarray:
 
 # --- LSODA peer ---------------------------------------------------------------------
 
+
 def lsoda_w1() -> np.ndarray:
     return scipy_spikes(I_W1)
 
@@ -106,10 +116,12 @@ def lsoda_w1() -> np.ndarray:
 def lsoda_w2() -> np.ndarray:
     sub = I_W2[::LSODA_W2_STRIDE]
     return np.array([np.count_nonzero(scipy_spikes(i) > T_SKIP) for i in sub]) / (
-        (T_END - T_SKIP) / 1000.0)
+        (T_END - T_SKIP) / 1000.0
+    )
 
 
 # --- Brian2 peer --------------------------------------------------------------------
+
 
 def brian2_setup() -> tuple[str, Callable[[np.ndarray, bool], tuple[float, object]]] | None:
     """Return (target, runner) or None when Brian2 cannot be imported."""
@@ -133,17 +145,27 @@ def brian2_setup() -> tuple[str, Callable[[np.ndarray, bool], tuple[float, objec
     I : amp/meter**2
     """
     ns = {
-        "Cm": 1 * b2.ufarad / b2.cm**2, "gNa": 120 * b2.msiemens / b2.cm**2,
-        "gK": 36 * b2.msiemens / b2.cm**2, "gL": 0.3 * b2.msiemens / b2.cm**2,
-        "ENa": 50 * b2.mV, "EK": -77 * b2.mV, "EL": -54.387 * b2.mV,
+        "Cm": 1 * b2.ufarad / b2.cm**2,
+        "gNa": 120 * b2.msiemens / b2.cm**2,
+        "gK": 36 * b2.msiemens / b2.cm**2,
+        "gL": 0.3 * b2.msiemens / b2.cm**2,
+        "ENa": 50 * b2.mV,
+        "EK": -77 * b2.mV,
+        "EL": -54.387 * b2.mV,
     }
 
     def run(currents: np.ndarray, record_v: bool) -> tuple[float, object]:
         b2.start_scope()
         b2.defaultclock.dt = DT * b2.ms
         # Spike = upward crossing of 0 mV: threshold v > 0, not again until v ≤ 0.
-        G = b2.NeuronGroup(len(currents), eqs, threshold="v > 0*mV", refractory="v > 0*mV",
-                           method="exponential_euler", namespace=ns)
+        G = b2.NeuronGroup(
+            len(currents),
+            eqs,
+            threshold="v > 0*mV",
+            refractory="v > 0*mV",
+            method="exponential_euler",
+            namespace=ns,
+        )
         G.v = -65 * b2.mV
         a_m, b_m, a_h, b_h, a_n, b_n = _rates(-65.0)
         G.m, G.h, G.n = a_m / (a_m + b_m), a_h / (a_h + b_h), a_n / (a_n + b_n)
@@ -188,14 +210,21 @@ def brian2_w2(run: Callable) -> tuple[float, np.ndarray]:
 
 # --- harness ----------------------------------------------------------------------------
 
+
 def timed(fn: Callable[[], object]) -> tuple[float, object]:
     t0 = time.perf_counter()
     out = fn()
     return time.perf_counter() - t0, out
 
 
-def compare(name: str, ours: Callable[[], object], peer: Callable[[], tuple[float, object]],
-            repeat: int, peer_label: str, peer_scale: float = 1.0) -> tuple[object, object]:
+def compare(
+    name: str,
+    ours: Callable[[], object],
+    peer: Callable[[], tuple[float, object]],
+    repeat: int,
+    peer_label: str,
+    peer_scale: float = 1.0,
+) -> tuple[object, object]:
     """Alternate ours/peer ``repeat`` times; print medians and the ratio."""
     t_ours, t_peer = [], []
     out_ours = out_peer = None
@@ -205,10 +234,12 @@ def compare(name: str, ours: Callable[[], object], peer: Callable[[], tuple[floa
         dt, out_peer = peer()
         t_peer.append(dt * peer_scale)
     mo, mp = statistics.median(t_ours), statistics.median(t_peer)
-    print(f"  {name}: NeuroLab {mo:8.4f} s   {peer_label} {mp:8.3f} s   "
-          f"ratio NeuroLab/{peer_label.split()[0]} = {mo / mp:.4f} ({mp / mo:.1f}× faster)   "
-          f"[NeuroLab runs: {', '.join(f'{x:.4f}' for x in t_ours)}; "
-          f"peer: {', '.join(f'{x:.3f}' for x in t_peer)}]")
+    print(
+        f"  {name}: NeuroLab {mo:8.4f} s   {peer_label} {mp:8.3f} s   "
+        f"ratio NeuroLab/{peer_label.split()[0]} = {mo / mp:.4f} ({mp / mo:.1f}× faster)   "
+        f"[NeuroLab runs: {', '.join(f'{x:.4f}' for x in t_ours)}; "
+        f"peer: {', '.join(f'{x:.3f}' for x in t_peer)}]"
+    )
     return out_ours, out_peer
 
 
@@ -216,8 +247,10 @@ def spike_errors(label: str, spikes: np.ndarray, ref: np.ndarray) -> None:
     n = min(len(spikes), len(ref))
     err = np.max(np.abs(np.asarray(spikes[:n]) - ref[:n])) if n else float("nan")
     match = "same count" if len(spikes) == len(ref) else f"{len(spikes) - len(ref):+d} spikes"
-    print(f"  {label:40s} {len(spikes):3d} spikes ({match}), "
-          f"max |Δt| over the first {n} in order = {err:.2e} ms")
+    print(
+        f"  {label:40s} {len(spikes):3d} spikes ({match}), "
+        f"max |Δt| over the first {n} in order = {err:.2e} ms"
+    )
 
 
 def cpu_note() -> str:
@@ -233,14 +266,17 @@ def cold_compile_times() -> None:
     """Import + warm_up in fresh processes: empty numba cache, then a warm cache."""
     import tempfile
 
-    code = ("import time; t0 = time.perf_counter(); from neurolab.core import hh; "
-            "t1 = time.perf_counter(); w = hh.warm_up(); "
-            "print(f'{t1 - t0:.2f} {w:.2f}')")
+    code = (
+        "import time; t0 = time.perf_counter(); from neurolab.core import hh; "
+        "t1 = time.perf_counter(); w = hh.warm_up(); "
+        "print(f'{t1 - t0:.2f} {w:.2f}')"
+    )
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("cold (empty numba cache)", "warm (cache on disk)  "):
-            out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                                 text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout.split()
             print(f"  {label}: import {out[0]} s, warm_up() {out[1]} s")
 
 
@@ -255,30 +291,47 @@ def main() -> int:
 
     from neurolab.core import hh
 
-    print(f"Python {platform.python_version()}, numpy {np.__version__}, numba "
-          f"{numba.__version__}; {cpu_note()}")
+    print(
+        f"Python {platform.python_version()}, numpy {np.__version__}, numba "
+        f"{numba.__version__}; {cpu_note()}"
+    )
     if not args.no_compile:
         print("NeuroLab kernel start-up (fresh processes):")
         cold_compile_times()
     hh.warm_up()
 
-    print(f"\nW1: one HH neuron, I = {I_W1} µA/cm², {T_END:.0f} ms, dt = {DT} ms "
-          f"(NeuroLab records V, m, h, n and the currents at every step)")
-    nl_w1, ls_w1 = compare("W1", neurolab_w1, lambda: timed(lsoda_w1), repeat,
-                           "LSODA (default tol)")
+    print(
+        f"\nW1: one HH neuron, I = {I_W1} µA/cm², {T_END:.0f} ms, dt = {DT} ms "
+        f"(NeuroLab records V, m, h, n and the currents at every step)"
+    )
+    nl_w1, ls_w1 = compare(
+        "W1", neurolab_w1, lambda: timed(lsoda_w1), repeat, "LSODA (default tol)"
+    )
     print(f"     spikes: NeuroLab {len(nl_w1)}, LSODA {len(ls_w1)}")
 
-    print(f"\nW2: F–I sweep, {len(I_W2)} neurons, I = 0…20 µA/cm², {T_END:.0f} ms, "
-          f"dt = {DT} ms, rate after {T_SKIP:.0f} ms")
-    print(f"     (LSODA integrates every {LSODA_W2_STRIDE}th neuron, "
-          f"{len(I_W2) // LSODA_W2_STRIDE} of {len(I_W2)}, and its time is scaled "
-          f"×{LSODA_W2_STRIDE})")
-    nl_w2, ls_w2 = compare("W2", neurolab_w2, lambda: timed(lsoda_w2), repeat,
-                           "LSODA (default tol)", peer_scale=LSODA_W2_STRIDE)
+    print(
+        f"\nW2: F–I sweep, {len(I_W2)} neurons, I = 0…20 µA/cm², {T_END:.0f} ms, "
+        f"dt = {DT} ms, rate after {T_SKIP:.0f} ms"
+    )
+    print(
+        f"     (LSODA integrates every {LSODA_W2_STRIDE}th neuron, "
+        f"{len(I_W2) // LSODA_W2_STRIDE} of {len(I_W2)}, and its time is scaled "
+        f"×{LSODA_W2_STRIDE})"
+    )
+    nl_w2, ls_w2 = compare(
+        "W2",
+        neurolab_w2,
+        lambda: timed(lsoda_w2),
+        repeat,
+        "LSODA (default tol)",
+        peer_scale=LSODA_W2_STRIDE,
+    )
     sub = nl_w2[::LSODA_W2_STRIDE]
-    print(f"     rates on LSODA's neurons: max |NeuroLab − LSODA| = "
-          f"{np.max(np.abs(sub - ls_w2)):.2f} Hz; NeuroLab total spikes after "
-          f"{T_SKIP:.0f} ms = {round(np.sum(nl_w2) * 0.8)}")
+    print(
+        f"     rates on LSODA's neurons: max |NeuroLab − LSODA| = "
+        f"{np.max(np.abs(sub - ls_w2)):.2f} Hz; NeuroLab total spikes after "
+        f"{T_SKIP:.0f} ms = {round(np.sum(nl_w2) * 0.8)}"
+    )
 
     brian = brian2_setup()
     br_w1 = None
@@ -288,9 +341,11 @@ def main() -> int:
         _, br_w1 = compare("W1", neurolab_w1, lambda: brian2_w1(run), repeat, "Brian2")
         print("W2 vs Brian2:")
         _, br_w2 = compare("W2", neurolab_w2, lambda: brian2_w2(run), repeat, "Brian2")
-        print(f"     rates: max |NeuroLab − Brian2| = {np.max(np.abs(nl_w2 - br_w2)):.2f} Hz, "
-              f"total spikes after {T_SKIP:.0f} ms: NeuroLab {round(np.sum(nl_w2) * 0.8)}, "
-              f"Brian2 {round(np.sum(br_w2) * 0.8)}")
+        print(
+            f"     rates: max |NeuroLab − Brian2| = {np.max(np.abs(nl_w2 - br_w2)):.2f} Hz, "
+            f"total spikes after {T_SKIP:.0f} ms: NeuroLab {round(np.sum(nl_w2) * 0.8)}, "
+            f"Brian2 {round(np.sum(br_w2) * 0.8)}"
+        )
 
     print("\nAccuracy at W1 against scipy DOP853, rtol = atol = 1e-10 (event-located spikes):")
     ref = scipy_spikes(I_W1, "DOP853", rtol=1e-10, atol=1e-10)

@@ -46,7 +46,7 @@ def main() -> int:
         ticks: list[float] = []
         tick = QTimer()
         tick.setInterval(1)
-        tick.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        tick.timeout.connect(lambda t=ticks: t.append(time.perf_counter()))
         paint = QTimer()
         paint.setInterval(33)
         paint.timeout.connect(win.repaint)
@@ -72,7 +72,11 @@ def main() -> int:
                 while time.perf_counter() - moved < 1.0:
                     app.processEvents()
                     _, y = tab.page.new["I_in"].getData()
-                    if y is not None and len(y) and abs(y[-1] - row.from_pos(row.to_pos(target))) < 1e-9:
+                    if (
+                        y is not None
+                        and len(y)
+                        and abs(y[-1] - row.from_pos(row.to_pos(target))) < 1e-9
+                    ):
                         latencies.append(time.perf_counter() - moved)
                         break
                     time.sleep(0.0005)

@@ -20,14 +20,19 @@ QT_HINT = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="neurolab", description="NeuroLab: neurons and networks, live.")
+    p = argparse.ArgumentParser(
+        prog="neurolab", description="NeuroLab: neurons and networks, live."
+    )
     p.add_argument("--version", action="version", version=f"NeuroLab {__version__}")
     p.add_argument(
         "--smoke-test",
         action="store_true",
-        help="build the window offscreen, run a short computation in every tab, grab it; exit 0 if all is well",
+        help="build the window offscreen, run a short computation in every tab, grab it; "
+        "exit 0 if all is well",
     )
-    p.add_argument("--shot", metavar="PNG", help="with --smoke-test: where to save the window image")
+    p.add_argument(
+        "--shot", metavar="PNG", help="with --smoke-test: where to save the window image"
+    )
     p.add_argument(
         "--warm-up",
         action="store_true",

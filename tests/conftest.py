@@ -17,7 +17,8 @@ def _no_leftover_threads(request):
     yield
     if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
         leftover = [
-            t for t in threading.enumerate()
+            t
+            for t in threading.enumerate()
             if t.ident not in before and t.is_alive() and not t.daemon
         ]
         assert not leftover, f"threads left running: {leftover}"
@@ -29,8 +30,7 @@ def _no_leftover_threads(request):
     QApplication.instance().processEvents()
     running = running_threads()
     leftover = [
-        t for t in threading.enumerate()
-        if t.ident not in before and t.is_alive() and not t.daemon
+        t for t in threading.enumerate() if t.ident not in before and t.is_alive() and not t.daemon
     ]
     assert not running and not leftover, f"threads left running: {running or leftover}"
 

@@ -219,8 +219,25 @@ def _stiff_step(V, m, h, n, I_in, dt, p, lam):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def run_block(state, I_in, c, dt, n_steps, k0, rec_every, rec_row0,
-              rec_V, rec_m, rec_h, rec_n, spk, n_spk, n_sub, i_start, i_stop):
+def run_block(
+    state,
+    I_in,
+    c,
+    dt,
+    n_steps,
+    k0,
+    rec_every,
+    rec_row0,
+    rec_V,
+    rec_m,
+    rec_h,
+    rec_n,
+    spk,
+    n_spk,
+    n_sub,
+    i_start,
+    i_stop,
+):
     """Advance HH neurons ``i_start ≤ i < i_stop`` by ``n_steps`` steps, in place.
 
     The GIL is released, so threads may run disjoint neuron ranges of the
@@ -289,8 +306,9 @@ def run_block(state, I_in, c, dt, n_steps, k0, rec_every, rec_row0,
             i = i_start + j
             V = Vs[i]
             if not lam[j] <= STIFF_LIMIT:  # "not <=" also catches NaN
-                Vn[j], mn[j], hn[j], nn[j] = _stiff_step(V, ms[i], hs[i], ns[i], Ik[i], dt, p,
-                                                         lam[j])
+                Vn[j], mn[j], hn[j], nn[j] = _stiff_step(
+                    V, ms[i], hs[i], ns[i], Ik[i], dt, p, lam[j]
+                )
                 n_sub[i] += 1
             Vj = Vn[j]
             # Spike = upward crossing of 0 mV, located by linear interpolation.

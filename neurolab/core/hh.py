@@ -70,14 +70,21 @@ class HHParams(ParamSet):
     E_Na = Param(50.0, 0.0, 100.0, 0.5, "mV", "Sodium reversal potential", label="E_Na")
     E_K = Param(-77.0, -120.0, -40.0, 0.5, "mV", "Potassium reversal potential", label="E_K")
     E_L = Param(-54.387, -100.0, -20.0, 0.1, "mV", "Leak reversal potential", label="E_L")
-    V0 = Param(-65.0, -100.0, 50.0, 0.5, "mV",
-               "Initial membrane potential; gates start at their steady state for it",
-               label="V₀")
+    V0 = Param(
+        -65.0,
+        -100.0,
+        50.0,
+        0.5,
+        "mV",
+        "Initial membrane potential; gates start at their steady state for it",
+        label="V₀",
+    )
 
 
 # ---------------------------------------------------------------------------
 # Rate functions (numpy, any array shape; V in mV, rates in 1/ms)
 # ---------------------------------------------------------------------------
+
 
 def _x_over_1_minus_exp(y: np.ndarray) -> np.ndarray:
     """y / (1 − e^{−y}), with its removable singularity at y = 0 filled in.
@@ -141,6 +148,7 @@ def time_constants(V: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class HHResult:
@@ -271,8 +279,9 @@ def _consts(p: HHParams) -> np.ndarray:
     return np.array([1.0 / p.C, p.g_Na, p.g_K, p.g_L, p.E_Na, p.E_K, p.E_L], dtype=np.float64)
 
 
-def _currents(p: HHParams, V: np.ndarray, m: np.ndarray, h: np.ndarray, n: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _currents(
+    p: HHParams, V: np.ndarray, m: np.ndarray, h: np.ndarray, n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     I_Na = p.g_Na * m**3 * h * (V - p.E_Na)
     I_K = p.g_K * n**4 * (V - p.E_K)
     I_L = p.g_L * (V - p.E_L)
@@ -299,9 +308,14 @@ class _Engine:
         self.params = params
         self.consts = _consts(params)
 
-    def advance(self, I_in: np.ndarray, n_steps: int, rec_every: int = 0,
-                rec: tuple[np.ndarray, ...] | None = None, rec_row0: int = 0,
-                ) -> list[list[np.ndarray]]:
+    def advance(
+        self,
+        I_in: np.ndarray,
+        n_steps: int,
+        rec_every: int = 0,
+        rec: tuple[np.ndarray, ...] | None = None,
+        rec_row0: int = 0,
+    ) -> list[list[np.ndarray]]:
         """Run ``n_steps`` steps; return per-neuron lists of spike-time arrays.
 
         ``I_in`` is (1, N) (constant) or (n_steps, N).  With ``rec_every`` > 0 the
@@ -322,14 +336,28 @@ class _Engine:
             cap = nb // 2 + 1
             if self._spk.shape[1] < cap:
                 self._spk = np.empty((self.N, cap))
-            Ib = I_in if I_in.shape[0] == 1 else np.ascontiguousarray(I_in[done:done + nb])
-            args = (self.state, Ib, self.consts, self.dt, nb, self.k, rec_every, rec_row0,
-                    *recs, self._spk, self._n_spk, self.n_sub)
+            Ib = I_in if I_in.shape[0] == 1 else np.ascontiguousarray(I_in[done : done + nb])
+            args = (
+                self.state,
+                Ib,
+                self.consts,
+                self.dt,
+                nb,
+                self.k,
+                rec_every,
+                rec_row0,
+                *recs,
+                self._spk,
+                self._n_spk,
+                self.n_sub,
+            )
             if n_parts == 1:
                 _k.run_block(*args, 0, self.N)
             else:
-                futures = [_pool().submit(_k.run_block, *args, int(a), int(b))
-                           for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+                futures = [
+                    _pool().submit(_k.run_block, *args, int(a), int(b))
+                    for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+                ]
                 for f in futures:
                     f.result()
             for i in np.flatnonzero(self._n_spk):
@@ -383,6 +411,7 @@ def _shape_out(a: np.ndarray, batch: bool) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # Public simulation API
 # ---------------------------------------------------------------------------
+
 
 def simulate(
     current: float | np.ndarray | Any,
@@ -441,9 +470,18 @@ def simulate(
     spk = [_join(s) for s in spikes]
     b = src.batch
     return HHResult(
-        t, _shape_out(V, b), _shape_out(m, b), _shape_out(h, b), _shape_out(n, b),
-        _shape_out(I_Na, b), _shape_out(I_K, b), _shape_out(I_L, b), _shape_out(I_in, b),
-        spk if b else spk[0], float(dt), p,
+        t,
+        _shape_out(V, b),
+        _shape_out(m, b),
+        _shape_out(h, b),
+        _shape_out(n, b),
+        _shape_out(I_Na, b),
+        _shape_out(I_K, b),
+        _shape_out(I_L, b),
+        _shape_out(I_in, b),
+        spk if b else spk[0],
+        float(dt),
+        p,
     )
 
 
@@ -514,9 +552,16 @@ def stream(
         I_in = np.ascontiguousarray(I_all[ks - k0])
         spk = [_join(s) for s in spikes]
         chunk = HHChunk(
-            ks * float(dt), _shape_out(V, b), _shape_out(m, b), _shape_out(h, b),
-            _shape_out(n, b), _shape_out(I_Na, b), _shape_out(I_K, b), _shape_out(I_L, b),
-            _shape_out(I_in, b), spk if b else spk[0],
+            ks * float(dt),
+            _shape_out(V, b),
+            _shape_out(m, b),
+            _shape_out(h, b),
+            _shape_out(n, b),
+            _shape_out(I_Na, b),
+            _shape_out(I_K, b),
+            _shape_out(I_L, b),
+            _shape_out(I_in, b),
+            spk if b else spk[0],
         )
         updates = yield chunk
         if updates:

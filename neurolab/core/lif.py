@@ -53,8 +53,9 @@ class LIFParams(ParamSet):
 
     tau_m = Param(20.0, 1.0, 200.0, 0.5, "ms", "Membrane time constant τ_m", label="τ_m")
     t_ref = Param(2.0, 0.0, 50.0, 0.1, "ms", "Refractory period after a spike", label="t_ref")
-    v0 = Param(0.0, -1.0, 1.0, 0.05, "", "Initial v (dimensionless; threshold 1, reset 0)",
-               label="v₀")
+    v0 = Param(
+        0.0, -1.0, 1.0, 0.05, "", "Initial v (dimensionless; threshold 1, reset 0)", label="v₀"
+    )
 
 
 @dataclass
@@ -222,8 +223,16 @@ class _State:
             # An infinite or NaN input would never leave the kernel's crossing loop.
             raise ValueError("LIF input J must be finite")
         spk_i, spk_t, ns = _kernel(
-            J, self.v, self.ref_until, self.k, float(dt), float(p.tau_m), float(p.t_ref),
-            n_steps, v_out, record,
+            J,
+            self.v,
+            self.ref_until,
+            self.k,
+            float(dt),
+            float(p.tau_m),
+            float(p.t_ref),
+            n_steps,
+            v_out,
+            record,
         )
         self.k += n_steps
         return (v_out if record else None), spk_i[:ns], spk_t[:ns]

@@ -128,7 +128,9 @@ class Param:
 class Choice:
     """A parameter that takes one of a fixed set of string values."""
 
-    def __init__(self, default: str, options: tuple[str, ...], doc: str, *, label: str | None = None):
+    def __init__(
+        self, default: str, options: tuple[str, ...], doc: str, *, label: str | None = None
+    ):
         if default not in options:
             raise ValueError(f"default {default!r} not in {options}")
         self.default, self.options, self.doc = default, tuple(options), doc

@@ -19,7 +19,9 @@ from neurolab.core.stimulus import Constant
 
 
 class RateParams(ParamSet):
-    activation = Choice("logistic", tuple(ACTIVATIONS), "Activation function σ applied to the input")
+    activation = Choice(
+        "logistic", tuple(ACTIVATIONS), "Activation function σ applied to the input"
+    )
     gain = Param(1.0, -10.0, 10.0, 0.1, "", "Gain multiplying the input before σ")
     bias = Param(0.0, -10.0, 10.0, 0.1, "", "Bias added to the scaled input before σ")
 

@@ -266,8 +266,9 @@ class Noise(Stimulus):
     mean = _amp(10.0, "Mean input")
     sigma = Param(3.0, 0.0, 100.0, 0.1, "", f"Standard deviation of the input ({_AMP_DOC})")
     tau = Param(5.0, 0.01, 1000.0, 0.5, "ms", "Correlation time", log=True)
-    seed = Param(0, 0, 2**31 - 1, 1, "", "Random seed; the same seed gives the same noise",
-                 integer=True)
+    seed = Param(
+        0, 0, 2**31 - 1, 1, "", "Random seed; the same seed gives the same noise", integer=True
+    )
 
     def values(self, t: np.ndarray) -> np.ndarray:
         """Noise on the uniform grid ``t`` (ms), generated from ``seed``.
@@ -306,7 +307,5 @@ def make(kind: str, **params: Any) -> Stimulus:
     try:
         cls = STIMULI[kind]
     except KeyError:
-        raise ParamError(
-            f"unknown stimulus {kind!r}; choose one of {', '.join(STIMULI)}"
-        ) from None
+        raise ParamError(f"unknown stimulus {kind!r}; choose one of {', '.join(STIMULI)}") from None
     return cls(**params)

@@ -92,16 +92,25 @@ class PopulationParams(ParamSet):
     """How a :class:`LIFPopulation` draws its neurons."""
 
     n_neurons = Param(20, 1, 2000, 1, "", "Number of neurons", integer=True, label="neurons")
-    seed = Param(0, 0, 2**31 - 1, 1, "", "Random seed for gains, biases and encoders",
-                 integer=True)
-    max_rate_low = Param(100.0, 1.0, 400.0, 5.0, "Hz", "Lowest rate at x = encoder",
-                         label="max rate low")
-    max_rate_high = Param(200.0, 1.0, 400.0, 5.0, "Hz", "Highest rate at x = encoder",
-                          label="max rate high")
-    intercept_low = Param(-1.0, -1.0, 0.99, 0.01, "", "Lowest x·e where a neuron starts firing",
-                          label="intercept low")
-    intercept_high = Param(0.9, -1.0, 0.99, 0.01, "", "Highest x·e where a neuron starts firing",
-                           label="intercept high")
+    seed = Param(0, 0, 2**31 - 1, 1, "", "Random seed for gains, biases and encoders", integer=True)
+    max_rate_low = Param(
+        100.0, 1.0, 400.0, 5.0, "Hz", "Lowest rate at x = encoder", label="max rate low"
+    )
+    max_rate_high = Param(
+        200.0, 1.0, 400.0, 5.0, "Hz", "Highest rate at x = encoder", label="max rate high"
+    )
+    intercept_low = Param(
+        -1.0, -1.0, 0.99, 0.01, "", "Lowest x·e where a neuron starts firing", label="intercept low"
+    )
+    intercept_high = Param(
+        0.9,
+        -1.0,
+        0.99,
+        0.01,
+        "",
+        "Highest x·e where a neuron starts firing",
+        label="intercept high",
+    )
 
 
 class LIFPopulation:
@@ -143,8 +152,7 @@ class LIFPopulation:
             raise ParamError("intercept low must not exceed intercept high")
         if p.max_rate_high * self.lif_params.t_ref >= 1000.0:
             raise ParamError(
-                f"max rate high must be below 1000 / t_ref = "
-                f"{1000.0 / self.lif_params.t_ref:g} Hz"
+                f"max rate high must be below 1000 / t_ref = {1000.0 / self.lif_params.t_ref:g} Hz"
             )
         rng = np.random.default_rng(p.seed)
         n = p.n_neurons

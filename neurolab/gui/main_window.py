@@ -14,8 +14,8 @@ from neurolab.gui.tabs.base import LabTab, PlaceholderTab
 
 def library_versions() -> dict[str, str]:
     import numpy
-    import PySide6
     import pyqtgraph
+    import PySide6
     import scipy
 
     versions = {

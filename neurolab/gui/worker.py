@@ -17,7 +17,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-
 # Every worker thread ever started, so tests (and shutdown) can check none is left running.
 THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()
 

@@ -168,8 +168,11 @@ def test_argmax_onehot():
 
 
 @settings(max_examples=40, deadline=None)
-@given(x=arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 6)),
-                elements=st.floats(-1e6, 1e6)))
+@given(
+    x=arrays(
+        np.float64, st.tuples(st.integers(1, 5), st.integers(1, 6)), elements=st.floats(-1e6, 1e6)
+    )
+)
 def test_argmax_onehot_invariants(x):
     y = argmax_onehot(x)
     np.testing.assert_array_equal(y.sum(axis=-1), 1.0)

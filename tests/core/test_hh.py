@@ -39,8 +39,12 @@ def ref_rates(V: float) -> tuple[float, float, float, float, float, float]:
 def ref_rhs(t: float, y: np.ndarray, I_app: float) -> list[float]:
     V, m, h, n = y
     a_m, b_m, a_h, b_h, a_n, b_n = ref_rates(V)
-    dV = (I_app - DEF["gNa"] * m**3 * h * (V - DEF["ENa"]) - DEF["gK"] * n**4 * (V - DEF["EK"])
-          - DEF["gL"] * (V - DEF["EL"])) / DEF["C"]
+    dV = (
+        I_app
+        - DEF["gNa"] * m**3 * h * (V - DEF["ENa"])
+        - DEF["gK"] * n**4 * (V - DEF["EK"])
+        - DEF["gL"] * (V - DEF["EL"])
+    ) / DEF["C"]
     return [dV, a_m * (1 - m) - b_m * m, a_h * (1 - h) - b_h * h, a_n * (1 - n) - b_n * n]
 
 
@@ -62,13 +66,22 @@ def reference() -> dict:
         return ref_rhs(t, y, I_app)[0]
 
     peak.direction = -1.0
-    sol = solve_ivp(ref_rhs, (0.0, 1000.0), ref_y0(), method="DOP853", rtol=1e-10,
-                    atol=1e-10, events=(crossing, peak), args=(10.0,))
+    sol = solve_ivp(
+        ref_rhs,
+        (0.0, 1000.0),
+        ref_y0(),
+        method="DOP853",
+        rtol=1e-10,
+        atol=1e-10,
+        events=(crossing, peak),
+        args=(10.0,),
+    )
     assert sol.success
     return {"spikes": sol.t_events[0], "peaks": sol.y_events[1][:, 0]}
 
 
 # --- a local stand-in for neurolab.core.stimulus (same interface) ------------
+
 
 class StandInStep:
     """``amplitude`` during [onset, onset + duration), else ``base`` (µA/cm²)."""
@@ -101,6 +114,7 @@ def _compiled() -> None:
 
 # --- parameters -----------------------------------------------------------------
 
+
 def test_defaults_are_the_spec_values() -> None:
     p = HHParams()
     assert (p.C, p.g_Na, p.g_K, p.g_L) == (1.0, 120.0, 36.0, 0.3)
@@ -118,8 +132,10 @@ def test_out_of_range_params_are_refused_with_the_range() -> None:
 
 # --- rate functions -------------------------------------------------------------
 
-@pytest.mark.parametrize(("fn", "V_sing", "limit"), [(hh.alpha_n, -55.0, 0.1),
-                                                   (hh.alpha_m, -40.0, 1.0)])
+
+@pytest.mark.parametrize(
+    ("fn", "V_sing", "limit"), [(hh.alpha_n, -55.0, 0.1), (hh.alpha_m, -40.0, 1.0)]
+)
 def test_alpha_finite_and_continuous_at_removable_singularity(fn, V_sing, limit) -> None:
     # α = limit · y/(1 − e^{−y}) with y = (V − V_sing)/10, and
     # y/(1 − e^{−y}) = 1 + y/2 + y²/12 − y⁴/720 + …: the value next to the
@@ -142,8 +158,9 @@ def test_alpha_finite_and_continuous_at_removable_singularity(fn, V_sing, limit)
 def test_rates_match_textbook_formulas_and_kernel_rates_agree() -> None:
     # Grid avoids the exact 0/0 points (checked above) but passes close to them.
     V = np.concatenate([np.linspace(-120.0, 80.0, 2001) + 0.0123, [-55.0, -40.0, -55.0 + 3e-3]])
-    public = np.array([hh.alpha_m(V), hh.beta_m(V), hh.alpha_h(V), hh.beta_h(V),
-                       hh.alpha_n(V), hh.beta_n(V)])
+    public = np.array(
+        [hh.alpha_m(V), hh.beta_m(V), hh.alpha_h(V), hh.beta_h(V), hh.alpha_n(V), hh.beta_n(V)]
+    )
     textbook = np.array([ref_rates(v) for v in V]).T
     np.testing.assert_allclose(public, textbook, rtol=1e-9, atol=0)
     kernel = _hh_kernels.rates_array(V)
@@ -163,6 +180,7 @@ def test_rest_is_a_steady_state_of_the_gates() -> None:
 
 
 # --- accuracy against the reference --------------------------------------------
+
 
 def test_reference_reproduces_spec_facts(reference: dict) -> None:
     spikes = reference["spikes"]
@@ -236,8 +254,11 @@ def test_large_dt_and_extreme_params_stay_finite() -> None:
 
 # --- batches, stimuli, recording ----------------------------------------------------
 
-@pytest.mark.parametrize("currents", [[6.0, 10.0, 15.0], list(np.linspace(0.0, 20.0, 9)),
-                                      list(np.linspace(-5.0, 30.0, 70))])
+
+@pytest.mark.parametrize(
+    "currents",
+    [[6.0, 10.0, 15.0], list(np.linspace(0.0, 20.0, 9)), list(np.linspace(-5.0, 30.0, 70))],
+)
 def test_batch_equals_individual_runs(currents: list[float]) -> None:
     # 3 neurons: the kernel's scalar tail; 9: one 8-wide vector + tail; 70: two
     # threads.  A single neuron always takes the scalar tail.
@@ -247,8 +268,9 @@ def test_batch_equals_individual_runs(currents: list[float]) -> None:
     for j, current in enumerate(currents):
         one = hh.simulate(current, 150.0, dt=0.025)
         for name in ("V", "m", "h", "n", "I_Na", "I_K", "I_L", "I_in"):
-            np.testing.assert_allclose(getattr(batch, name)[:, j], getattr(one, name),
-                                       rtol=0, atol=1e-12, err_msg=name)
+            np.testing.assert_allclose(
+                getattr(batch, name)[:, j], getattr(one, name), rtol=0, atol=1e-12, err_msg=name
+            )
         np.testing.assert_allclose(batch.spike_times[j], one.spike_times, rtol=0, atol=1e-12)
 
 
@@ -304,14 +326,12 @@ FIELDS = ("t", "V", "m", "h", "n", "I_Na", "I_K", "I_L", "I_in")
 @pytest.mark.parametrize("record_every", [1, 3])
 def test_stream_chunks_concatenate_to_simulate(record_every: int) -> None:
     stim = StandInStep(onset=5.0, duration=60.0, amplitude=12.0)
-    chunks = list(hh.stream(stim, dt=0.025, chunk_ms=20.0, t_end=103.3,
-                            record_every=record_every))
+    chunks = list(hh.stream(stim, dt=0.025, chunk_ms=20.0, t_end=103.3, record_every=record_every))
     assert len(chunks) == 6  # 5 × 20 ms + one 3.3 ms remainder
     whole = hh.simulate(stim, 103.3, dt=0.025, record_every=record_every)
     for name in FIELDS:
         joined = np.concatenate([getattr(c, name) for c in chunks])
-        np.testing.assert_allclose(joined, getattr(whole, name), rtol=0, atol=1e-12,
-                                   err_msg=name)
+        np.testing.assert_allclose(joined, getattr(whole, name), rtol=0, atol=1e-12, err_msg=name)
     spikes = np.concatenate([c.spike_times for c in chunks])
     assert spikes.size >= 3
     np.testing.assert_allclose(spikes, whole.spike_times, rtol=0, atol=1e-12)
@@ -390,6 +410,7 @@ def test_stream_rejects_unknown_updates() -> None:
 
 # --- F–I curve --------------------------------------------------------------------------
 
+
 def test_fi_curve_jump_and_rate() -> None:
     rates = hh.fi_curve(np.array([0.0, 5.0, 10.0]), t_end=1000.0, dt=0.025, t_skip=200.0)
     assert rates[0] == 0.0
@@ -404,16 +425,14 @@ def test_fi_curve_jump_and_rate() -> None:
 
 def test_fi_curve_stream_progress_and_final_rates() -> None:
     currents = np.linspace(0.0, 20.0, 12).reshape(3, 4)
-    items = list(hh.fi_curve_stream(currents, t_end=300.0, dt=0.025, t_skip=100.0,
-                                    chunk_ms=50.0))
+    items = list(hh.fi_curve_stream(currents, t_end=300.0, dt=0.025, t_skip=100.0, chunk_ms=50.0))
     fractions = [f for f, _ in items]
     assert len(items) == 6
     assert all(r is None for _, r in items[:-1])
     assert np.all(np.diff(fractions) > 0) and 0 < fractions[0] and fractions[-1] == 1.0
     final = items[-1][1]
     assert final.shape == (3, 4)
-    np.testing.assert_array_equal(final, hh.fi_curve(currents, t_end=300.0, dt=0.025,
-                                                     t_skip=100.0))
+    np.testing.assert_array_equal(final, hh.fi_curve(currents, t_end=300.0, dt=0.025, t_skip=100.0))
     assert final[-1, -1] > final[1, 0]  # rate grows with current (20 vs ~7 µA/cm²)
     with pytest.raises(ValueError, match="t_skip"):
         hh.fi_curve([10.0], t_end=100.0, t_skip=100.0)

@@ -139,8 +139,9 @@ def test_refractory_period_holds_v_at_reset():
         if after.size:
             # First sample after t_ref: integrated exactly from the end of t_ref.
             k = after[0]
-            assert res.v[k] == pytest.approx(3.0 * (1 - math.exp(-(res.t[k] - ts - 5.0) / 20)),
-                                             abs=1e-12)
+            assert res.v[k] == pytest.approx(
+                3.0 * (1 - math.exp(-(res.t[k] - ts - 5.0) / 20)), abs=1e-12
+            )
 
 
 def test_v_stays_below_threshold():
@@ -165,8 +166,9 @@ def test_step_stimulus_first_spike_time():
     res = lif.simulate(Step(onset=20, duration=500, amplitude=2.0), 100.0, 1.0)
     assert res.spike_times[0] == pytest.approx(20 + 20 * math.log(2), abs=1e-9)
     np.testing.assert_array_equal(res.v[res.t <= 20], 0.0)
-    np.testing.assert_array_equal(res.I_in, Step(onset=20, duration=500, amplitude=2.0)
-                                  .values(res.t))
+    np.testing.assert_array_equal(
+        res.I_in, Step(onset=20, duration=500, amplitude=2.0).values(res.t)
+    )
 
 
 def test_simulate_steps_and_validation():
@@ -207,8 +209,7 @@ def test_stream_chunks_concatenated_equal_simulate(stim):
     np.testing.assert_array_equal(np.concatenate([c.t for c in chunks]), ref.t)
     np.testing.assert_array_equal(np.concatenate([c.v for c in chunks]), ref.v)
     np.testing.assert_array_equal(np.concatenate([c.I_in for c in chunks]), ref.I_in)
-    np.testing.assert_array_equal(np.concatenate([c.spike_times for c in chunks]),
-                                  ref.spike_times)
+    np.testing.assert_array_equal(np.concatenate([c.spike_times for c in chunks]), ref.spike_times)
     for c in chunks:  # each chunk's spikes fall inside its own time span
         assert np.all((c.spike_times >= c.t[0]) & (c.spike_times < c.t[-1] + dt))
 

@@ -52,8 +52,7 @@ def test_any_value_out_of_range_is_refused(x):
     assert d.tau == 20.0
 
 
-@pytest.mark.parametrize("bad", ["3", None, [1.0], True, complex(1, 1), float("nan"),
-                                 float("inf")])
+@pytest.mark.parametrize("bad", ["3", None, [1.0], True, complex(1, 1), float("nan"), float("inf")])
 def test_wrong_type_or_non_finite_refused(bad):
     with pytest.raises(ParamError, match="tau"):
         Demo(tau=bad)

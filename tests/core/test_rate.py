@@ -22,7 +22,9 @@ def test_send_changes_activation_and_stimulus_between_chunks():
     gen = rate.stream(Constant(amplitude=1.0), rate.RateParams(activation="relu"), dt=1, chunk_ms=5)
     first = next(gen)
     assert first.y == pytest.approx(np.ones(5))
-    second = gen.send({"params": rate.RateParams(activation="logistic"), "stimulus": Constant(amplitude=0.0)})
+    second = gen.send(
+        {"params": rate.RateParams(activation="logistic"), "stimulus": Constant(amplitude=0.0)}
+    )
     assert second.t[0] == 5.0
     assert second.y == pytest.approx(np.full(5, 0.5))
     gen.close()

@@ -171,8 +171,9 @@ def test_noise_autocorrelation_at_tau_is_one_over_e():
 
 def test_noise_starts_from_a_stationary_draw():
     # The first value over many seeds is N(mean, sigma²), not the mean itself.
-    first = np.array([Noise(mean=1.0, sigma=2.0, seed=s).values(np.zeros(1))[0]
-                      for s in range(3000)])
+    first = np.array(
+        [Noise(mean=1.0, sigma=2.0, seed=s).values(np.zeros(1))[0] for s in range(3000)]
+    )
     assert abs(first.mean() - 1.0) < 0.15  # SE 0.037
     assert abs(first.std() / 2.0 - 1) < 0.08  # relative SE 1.3 %
 

@@ -99,10 +99,18 @@ def test_population_rates_hit_max_rate_and_intercept():
     np.testing.assert_allclose(at_pref, pop.max_rates, rtol=1e-10)
     # Silent just below its intercept (along its encoder), firing just above.
     eps = 1e-6
-    below = np.array([pop.rates((c - eps) * e)[i, 0]
-                      for i, (c, e) in enumerate(zip(pop.intercepts, pop.encoders, strict=True))])
-    above = np.array([pop.rates((c + eps) * e)[i, 0]
-                      for i, (c, e) in enumerate(zip(pop.intercepts, pop.encoders, strict=True))])
+    below = np.array(
+        [
+            pop.rates((c - eps) * e)[i, 0]
+            for i, (c, e) in enumerate(zip(pop.intercepts, pop.encoders, strict=True))
+        ]
+    )
+    above = np.array(
+        [
+            pop.rates((c + eps) * e)[i, 0]
+            for i, (c, e) in enumerate(zip(pop.intercepts, pop.encoders, strict=True))
+        ]
+    )
     np.testing.assert_array_equal(below, 0.0)
     assert np.all(above > 0)
 

@@ -26,7 +26,9 @@ def test_four_tabs_and_menus(window):
     assert titles == ["Neuron", "Synapse", "Network", "Training"]
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
     assert menus[0] == "File" and "Help" in menus
-    file_actions = [a.text().replace("&", "") for a in window.menuBar().actions()[0].menu().actions()]
+    file_actions = [
+        a.text().replace("&", "") for a in window.menuBar().actions()[0].menu().actions()
+    ]
     assert file_actions[:2] == ["Export plot…", "Export data…"] and file_actions[-1] == "Quit"
     assert window.export_plot_action.shortcut().toString() == "Ctrl+E"
 
@@ -90,7 +92,9 @@ def test_export_data_with_nothing_recorded_says_so(window, monkeypatch):
 
 def test_export_failure_is_reported_not_raised(window, monkeypatch, tmp_path):
     shown = []
-    monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: str(tmp_path / "no" / "such" / "x.png"))
+    monkeypatch.setattr(
+        dialogs, "save_file", lambda *a, **k: str(tmp_path / "no" / "such" / "x.png")
+    )
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))
     window.export_plot_action.trigger()
     assert len(shown) == 1

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from neurolab.core import lif
 from neurolab.core.activations import ACTIVATIONS
-from neurolab.gui.tabs.activation_view import X, ActivationView
+from neurolab.gui.tabs.activation_view import ActivationView, X
 from neurolab.gui.tabs.tuning_view import TuningView
 
 
@@ -32,7 +32,12 @@ def test_lif_curves_follow_the_neuron_parameters(tuning, qtbot):
     x, y = tuning.lif_curve.getData()
     np.testing.assert_allclose(y, lif.rate(x, params))
     qtbot.waitUntil(
-        lambda: np.allclose(tuning.lif_points.getData()[1], lif.rate(tuning.lif_points.getData()[0], params), rtol=0.01, atol=1.5),
+        lambda: np.allclose(
+            tuning.lif_points.getData()[1],
+            lif.rate(tuning.lif_points.getData()[0], params),
+            rtol=0.01,
+            atol=1.5,
+        ),
         timeout=10000,
     )
 
@@ -44,11 +49,11 @@ def test_hh_fi_curve_shows_the_jump_with_progress(tuning, qtbot):
     with qtbot.waitSignal(tuning.hh_runner.finished, timeout=60000):
         qtbot.mouseClick(tuning.hh_button, Qt.MouseButton.LeftButton)
     assert tuning.hh_progress.value() == 100
-    I, rates = tuning.hh_curve.getData()
-    np.testing.assert_allclose(I, np.linspace(0, 20, 11))
+    currents, rates = tuning.hh_curve.getData()
+    np.testing.assert_allclose(currents, np.linspace(0, 20, 11))
     # Below the onset of repetitive firing (~6.2 µA/cm²) the rate is 0; above, it jumps.
-    assert np.all(rates[I < 6.0] == 0)
-    assert np.all(rates[I >= 8.0] > 40)
+    assert np.all(rates[currents < 6.0] == 0)
+    assert np.all(rates[currents >= 8.0] > 40)
 
 
 def test_hh_sweep_with_transient_longer_than_run_is_refused(tuning):
@@ -64,9 +69,7 @@ def test_population_curves_follow_seed_and_size(tuning, qtbot):
     qtbot.waitUntil(lambda: len(tuning.pop_curves) == 7, timeout=1000)
     first = tuning.pop_curves[0].getData()[1].copy()
     tuning.population.set_value("seed", 3)  # within the throttle interval: delivered late
-    qtbot.waitUntil(
-        lambda: not np.allclose(tuning.pop_curves[0].getData()[1], first), timeout=1000
-    )
+    qtbot.waitUntil(lambda: not np.allclose(tuning.pop_curves[0].getData()[1], first), timeout=1000)
 
 
 def test_activation_view_draws_functions_and_derivatives(qtbot):

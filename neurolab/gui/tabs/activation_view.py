@@ -20,7 +20,7 @@ class ActivationView(QWidget):
         box = QGroupBox("Show")
         bl = QVBoxLayout(box)
         self.checks: dict[str, QCheckBox] = {}
-        for i, (name, act) in enumerate(ACTIVATIONS.items()):
+        for name, act in ACTIVATIONS.items():
             cb = QCheckBox(name)
             cb.setObjectName(f"show_{name}")
             cb.setToolTip(act.formula_text)
@@ -58,7 +58,12 @@ class ActivationView(QWidget):
         onehot = np.zeros_like(v)
         onehot[np.argmax(v)] = 1.0
         self.p_soft.plot(
-            k, onehot, name="argmax (one-hot)", pen=None, symbol="x", symbolSize=12,
+            k,
+            onehot,
+            name="argmax (one-hot)",
+            pen=None,
+            symbol="x",
+            symbolSize=12,
             symbolPen=pg.mkPen("#D55E00", width=2),
         )
         self.p_soft.setYRange(0, 1.05, padding=0)

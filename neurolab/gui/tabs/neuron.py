@@ -325,7 +325,9 @@ class NeuronTab(LabTab):
         if completed and self.mode == ONESHOT:
             self.progress.setValue(100)
             dt = time.perf_counter() - self._started
-            self.status.emit(f"Neuron: one-shot run of {self._run.duration:g} ms done in {dt:.2f} s")
+            self.status.emit(
+                f"Neuron: one-shot run of {self._run.duration:g} ms done in {dt:.2f} s"
+            )
 
     def _on_state(self, state: str) -> None:
         labels = {"idle": "Start", "running": "Pause", "paused": "Resume"}
@@ -441,7 +443,10 @@ class NeuronTab(LabTab):
             self._show_banner("Nothing to export yet: run a simulation first (Space).")
             return
         path = dialogs.save_file(
-            self, "Export data", f"neuron_{self.run_key}.csv", "CSV table (*.csv);;NumPy archive (*.npz)"
+            self,
+            "Export data",
+            f"neuron_{self.run_key}.csv",
+            "CSV table (*.csv);;NumPy archive (*.npz)",
         )
         if path:
             with dialogs.report_errors(self, "Export failed"):
@@ -456,7 +461,9 @@ class NeuronTab(LabTab):
         for key, spec in MODELS.items():
             page = self.pages[key]
             stim = page.stimulus.stimulus()
-            gen = spec.module.stream(stim, page.params.values(), dt=page.run.values().dt, t_end=20.0)
+            gen = spec.module.stream(
+                stim, page.params.values(), dt=page.run.values().dt, t_end=20.0
+            )
             n = sum(len(c.t) for c in gen)
             if n == 0:
                 raise RuntimeError(f"{spec.name}: the short run produced no samples")

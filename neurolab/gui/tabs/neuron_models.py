@@ -119,7 +119,9 @@ MODELS: dict[str, ModelSpec] = {
         input_unit="µA/cm²",
         plots=[
             PlotSpec("V", "mV", [Curve("V", "V", 0)], (-90.0, 60.0)),
-            PlotSpec("gate", "", [Curve("m", "m", 1), Curve("h", "h", 2), Curve("n", "n", 3)], (0, 1)),
+            PlotSpec(
+                "gate", "", [Curve("m", "m", 1), Curve("h", "h", 2), Curve("n", "n", 3)], (0, 1)
+            ),
             PlotSpec(
                 "I",
                 "µA/cm²",

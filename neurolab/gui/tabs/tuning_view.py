@@ -82,15 +82,27 @@ class TuningView(QWidget):
         )
         self.lif_curve = PlotPanel.add_curve(p1, "analytic G(J)", 0, width=2, streaming=False)
         self.lif_points = p1.plot(
-            [], [], name="simulated", pen=None, symbol="o", symbolSize=6,
-            symbolBrush=pg.mkBrush("#D55E00"), symbolPen=None,
+            [],
+            [],
+            name="simulated",
+            pen=None,
+            symbol="o",
+            symbolSize=6,
+            symbolBrush=pg.mkBrush("#D55E00"),
+            symbolPen=None,
         )
         p2 = self.plot.add_plot(
             "I", "µA/cm²", "rate", "Hz", title="Hodgkin–Huxley: simulated F–I", legend="left"
         )
         self.hh_curve = p2.plot(
-            [], [], name="simulated", pen=pg.mkPen("#0072B2", width=1), symbol="o",
-            symbolSize=5, symbolBrush=pg.mkBrush("#0072B2"), symbolPen=None,
+            [],
+            [],
+            name="simulated",
+            pen=pg.mkPen("#0072B2", width=1),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=pg.mkBrush("#0072B2"),
+            symbolPen=None,
         )
         self.p3 = self.plot.add_plot("x", "", "rate", "Hz", title="LIF population", legend=False)
         self.pop_curves: list[pg.PlotDataItem] = []

@@ -98,7 +98,9 @@ class _NumberRow:
         try:
             value = float(text)
         except ValueError:
-            self.panel._refuse(f"{self.p.name}: {text!r} is not a number; enter a value {self.p.range_text}.")
+            self.panel._refuse(
+                f"{self.p.name}: {text!r} is not a number; enter a value {self.p.range_text}."
+            )
             self.show(self.panel.values_ref()[self.p.name])
             return
         self.panel._set(self.p.name, value)

@@ -67,7 +67,7 @@ class PlotPanel(QWidget):
             b = QToolButton()
             b.setText(fmt)
             b.setToolTip(f"Export this plot as {fmt}")
-            b.clicked.connect(lambda _=False, f=fmt.lower(): self.export_dialog(f))
+            b.clicked.connect(lambda _=False, f=fmt.lower(): self.export_dialog(f))  # noqa: B008
             bar.addWidget(b)
             self.export_buttons[fmt] = b
         layout.addLayout(bar)
@@ -144,7 +144,9 @@ class PlotPanel(QWidget):
     def _mouse_moved(self, pos) -> None:
         for plot in self.plots:
             v, h = self._cross[id(plot)]
-            inside = plot.sceneBoundingRect().contains(pos) and plot.vb.sceneBoundingRect().contains(pos)
+            inside = plot.sceneBoundingRect().contains(
+                pos
+            ) and plot.vb.sceneBoundingRect().contains(pos)
             v.setVisible(inside)
             h.setVisible(inside)
             if inside:
@@ -221,8 +223,14 @@ class PlotPanel(QWidget):
     def export_dialog(self, fmt: str) -> str | None:
         from neurolab.gui.dialogs import save_file
 
-        filters = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV table (*.csv)"}
-        path = save_file(self, f"Export plot as {fmt.upper()}", f"{self.title or 'plot'}.{fmt}", filters[fmt])
+        filters = {
+            "png": "PNG image (*.png)",
+            "svg": "SVG image (*.svg)",
+            "csv": "CSV table (*.csv)",
+        }
+        path = save_file(
+            self, f"Export plot as {fmt.upper()}", f"{self.title or 'plot'}.{fmt}", filters[fmt]
+        )
         if path:
             from neurolab.gui.dialogs import report_errors
 
