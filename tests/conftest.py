@@ -9,6 +9,21 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import pytest  # noqa: E402
 
+# The HH core keeps one process-wide pool of idle worker threads for batches;
+# it is a resource, not work left running.
+_POOL_PREFIX = "neurolab-hh"
+
+
+def _new_threads(before):
+    return [
+        t
+        for t in threading.enumerate()
+        if t.ident not in before
+        and t.is_alive()
+        and not t.daemon
+        and not t.name.startswith(_POOL_PREFIX)
+    ]
+
 
 @pytest.fixture(autouse=True)
 def _no_leftover_threads(request):
@@ -16,11 +31,7 @@ def _no_leftover_threads(request):
     before = {t.ident for t in threading.enumerate()}
     yield
     if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
-        leftover = [
-            t
-            for t in threading.enumerate()
-            if t.ident not in before and t.is_alive() and not t.daemon
-        ]
+        leftover = _new_threads(before)
         assert not leftover, f"threads left running: {leftover}"
         return
     from PySide6.QtWidgets import QApplication
@@ -29,9 +40,7 @@ def _no_leftover_threads(request):
 
     QApplication.instance().processEvents()
     running = running_threads()
-    leftover = [
-        t for t in threading.enumerate() if t.ident not in before and t.is_alive() and not t.daemon
-    ]
+    leftover = _new_threads(before)
     assert not running and not leftover, f"threads left running: {running or leftover}"
 
 

@@ -151,7 +151,27 @@ def time_constants(V: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @dataclass(eq=False)
-class HHResult:
+class HHChunk:
+    """One chunk of :func:`stream` output: fresh arrays, absolute times in ms.
+
+    Same fields and units as :class:`HHResult`; ``spike_times`` holds the
+    spikes that fell inside this chunk.
+    """
+
+    t: np.ndarray
+    V: np.ndarray
+    m: np.ndarray
+    h: np.ndarray
+    n: np.ndarray
+    I_Na: np.ndarray
+    I_K: np.ndarray
+    I_L: np.ndarray
+    I_in: np.ndarray
+    spike_times: np.ndarray | list[np.ndarray]
+
+
+@dataclass(eq=False)
+class HHResult(HHChunk):
     """Output of :func:`simulate`.
 
     Attributes
@@ -178,38 +198,8 @@ class HHResult:
         The parameters used.
     """
 
-    t: np.ndarray
-    V: np.ndarray
-    m: np.ndarray
-    h: np.ndarray
-    n: np.ndarray
-    I_Na: np.ndarray
-    I_K: np.ndarray
-    I_L: np.ndarray
-    I_in: np.ndarray
-    spike_times: np.ndarray | list[np.ndarray]
     dt: float = 0.0
     params: HHParams | None = None
-
-
-@dataclass(eq=False)
-class HHChunk:
-    """One chunk of :func:`stream` output: fresh arrays, absolute times in ms.
-
-    Same fields and units as :class:`HHResult`; ``spike_times`` holds the
-    spikes that fell inside this chunk.
-    """
-
-    t: np.ndarray
-    V: np.ndarray
-    m: np.ndarray
-    h: np.ndarray
-    n: np.ndarray
-    I_Na: np.ndarray
-    I_K: np.ndarray
-    I_L: np.ndarray
-    I_in: np.ndarray
-    spike_times: np.ndarray | list[np.ndarray]
 
 
 class _StimulusStream(Protocol):
@@ -251,13 +241,6 @@ def _pool() -> ThreadPoolExecutor:
             _POOL = ThreadPoolExecutor(max_workers=_n_cores(), thread_name_prefix="neurolab-hh")
         return _POOL
 
-
-def _params(params: HHParams | None) -> HHParams:
-    if params is None:
-        return HHParams()
-    if not isinstance(params, HHParams):
-        raise ParamError(f"expected HHParams, got {type(params).__name__}")
-    return params
 
 
 def _n_steps(t_end: float, dt: float) -> int:
@@ -449,7 +432,7 @@ def simulate(
         Traces of shape (T,) for one neuron or (T, N) for a batch; spike times
         (ms) as one array or a list of N arrays.
     """
-    p = _params(params)
+    p = HHParams.coerce(params)
     n_steps = _n_steps(t_end, dt)
     r = _record_every(record_every)
     src = _Input(current, dt)
@@ -528,7 +511,7 @@ def stream(
     a continuous time axis.  Chunks concatenated equal :func:`simulate` over
     the same time with the same dt.
     """
-    p = _params(params)
+    p = HHParams.coerce(params)
     r = _record_every(record_every)
     if not (math.isfinite(chunk_ms) and chunk_ms > 0):
         raise ValueError(f"chunk_ms must be positive (got {chunk_ms!r})")
@@ -569,7 +552,7 @@ def stream(
             if unknown:
                 raise ParamError(f"stream accepts 'params' and 'stimulus', not {sorted(unknown)}")
             if updates.get("params") is not None:
-                eng.set_params(_params(updates["params"]))
+                eng.set_params(HHParams.coerce(updates["params"]))
             if updates.get("stimulus") is not None:
                 new = _Input(updates["stimulus"], dt, eng.k)
                 if new.N != src.N:
@@ -591,7 +574,7 @@ def fi_curve_stream(
     so a GUI can show progress and cancel (``gen.close()``) between pieces.
     Same arguments and result as :func:`fi_curve`.
     """
-    p = _params(params)
+    p = HHParams.coerce(params)
     n_steps = _n_steps(t_end, dt)
     if not (math.isfinite(t_skip) and 0 <= t_skip < t_end):
         raise ValueError(f"t_skip must be in [0, t_end) ms (got {t_skip!r})")

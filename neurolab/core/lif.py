@@ -91,13 +91,6 @@ class LIFChunk:
     spike_times: np.ndarray
 
 
-def _params(params: LIFParams | None) -> LIFParams:
-    if params is None:
-        return LIFParams()
-    if not isinstance(params, LIFParams):
-        raise ParamError(f"expected LIFParams, got {type(params).__name__}")
-    return params
-
 
 def rate(J: Any, params: LIFParams | None = None) -> np.ndarray:
     """Steady firing rate G(J) in Hz for constant input J.
@@ -116,7 +109,7 @@ def rate(J: Any, params: LIFParams | None = None) -> np.ndarray:
     ndarray
         Rates in Hz, same shape as ``J`` (0-d for a scalar).
     """
-    p = _params(params)
+    p = LIFParams.coerce(params)
     J = np.asarray(J, dtype=float)
     out = np.zeros(J.shape)
     fires = J > 1.0
@@ -282,7 +275,7 @@ def simulate(
         Single neuron: ``v`` and ``I_in`` have shape (T,), ``spike_times`` is
         one array.  Batch: shape (T, N) and a list of N arrays.
     """
-    p = _params(params)
+    p = LIFParams.coerce(params)
     n_steps = _n_steps(t_end, dt)
     t = np.arange(n_steps) * dt
     if isinstance(J, Stimulus):
@@ -340,7 +333,7 @@ def stream(
     time (a step whose onset has passed is already on).  Chunks concatenated
     equal :func:`simulate` over the same time.
     """
-    p = _params(params)
+    p = LIFParams.coerce(params)
     stim = _as_stimulus(stimulus)
     n_chunk = max(1, int(round(chunk_ms / dt)))
     n_total = None if t_end is None else _n_steps(t_end, dt)
@@ -358,7 +351,7 @@ def stream(
             if unknown:
                 raise ParamError(f"stream accepts 'params' and 'stimulus', not {sorted(unknown)}")
             if updates.get("params") is not None:
-                p = _params(updates["params"])
+                p = LIFParams.coerce(updates["params"])
             if updates.get("stimulus") is not None:
                 source = _as_stimulus(updates["stimulus"]).stream(dt, state.k * dt)
 
@@ -407,7 +400,7 @@ def fi_curve(
     ndarray
         Rates in Hz, same shape as ``J``.
     """
-    p = _params(params)
+    p = LIFParams.coerce(params)
     Ja = np.asarray(J, dtype=float)
     flat = Ja.ravel()
     n_steps = _n_steps(t_end, dt)

@@ -181,6 +181,15 @@ class ParamSet:
         return list(seen.values())
 
     @classmethod
+    def coerce(cls, params: ParamSet | None):
+        """``params`` if it is an instance of this class, the defaults for None."""
+        if params is None:
+            return cls()
+        if not isinstance(params, cls):
+            raise ParamError(f"expected {cls.__name__}, got {type(params).__name__}")
+        return params
+
+    @classmethod
     def declaration(cls, name: str) -> Param | Choice:
         for p in cls.declarations():
             if p.name == name:
