@@ -38,7 +38,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from neurolab.core import _hh_kernels as _k
-from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.core.params import Param, ParamSet
+from neurolab.core.streaming import check_updates
 
 __all__ = [
     "HHParams",
@@ -242,7 +243,6 @@ def _pool() -> ThreadPoolExecutor:
         return _POOL
 
 
-
 def _n_steps(t_end: float, dt: float) -> int:
     if not (isinstance(dt, int | float | np.floating) and math.isfinite(dt) and dt > 0):
         raise ValueError(f"dt must be a positive number of ms (got {dt!r})")
@@ -391,6 +391,12 @@ def _shape_out(a: np.ndarray, batch: bool) -> np.ndarray:
     return a if batch else a[:, 0]
 
 
+def _record(cls, t, traces, spikes, batch: bool, *extra):
+    """An HHChunk/HHResult from (N-column) traces V, m, h, n, I_Na, I_K, I_L, I_in."""
+    arrays = [_shape_out(a, batch) for a in traces]
+    return cls(t, *arrays, spikes if batch else spikes[0], *extra)
+
+
 # ---------------------------------------------------------------------------
 # Public simulation API
 # ---------------------------------------------------------------------------
@@ -451,21 +457,7 @@ def simulate(
     V, m, h, n = rec
     I_Na, I_K, I_L = _currents(p, V, m, h, n)
     spk = [_join(s) for s in spikes]
-    b = src.batch
-    return HHResult(
-        t,
-        _shape_out(V, b),
-        _shape_out(m, b),
-        _shape_out(h, b),
-        _shape_out(n, b),
-        _shape_out(I_Na, b),
-        _shape_out(I_K, b),
-        _shape_out(I_L, b),
-        _shape_out(I_in, b),
-        spk if b else spk[0],
-        float(dt),
-        p,
-    )
+    return _record(HHResult, t, (V, m, h, n, I_Na, I_K, I_L, I_in), spk, src.batch, float(dt), p)
 
 
 def stream(
@@ -534,26 +526,12 @@ def stream(
         I_Na, I_K, I_L = _currents(eng.params, V, m, h, n)
         I_in = np.ascontiguousarray(I_all[ks - k0])
         spk = [_join(s) for s in spikes]
-        chunk = HHChunk(
-            ks * float(dt),
-            _shape_out(V, b),
-            _shape_out(m, b),
-            _shape_out(h, b),
-            _shape_out(n, b),
-            _shape_out(I_Na, b),
-            _shape_out(I_K, b),
-            _shape_out(I_L, b),
-            _shape_out(I_in, b),
-            spk if b else spk[0],
-        )
-        updates = yield chunk
+        chunk = _record(HHChunk, ks * float(dt), (V, m, h, n, I_Na, I_K, I_L, I_in), spk, b)
+        updates = check_updates((yield chunk))
         if updates:
-            unknown = set(updates) - {"params", "stimulus"}
-            if unknown:
-                raise ParamError(f"stream accepts 'params' and 'stimulus', not {sorted(unknown)}")
-            if updates.get("params") is not None:
+            if "params" in updates:
                 eng.set_params(HHParams.coerce(updates["params"]))
-            if updates.get("stimulus") is not None:
+            if "stimulus" in updates:
                 new = _Input(updates["stimulus"], dt, eng.k)
                 if new.N != src.N:
                     raise ValueError(f"new stimulus drives {new.N} neurons, the stream has {src.N}")

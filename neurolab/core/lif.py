@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.core.params import Param, ParamSet
 from neurolab.core.stimulus import Constant, Stimulus
+from neurolab.core.streaming import check_updates
 
 __all__ = [
     "LIFParams",
@@ -89,7 +90,6 @@ class LIFChunk:
     v: np.ndarray
     I_in: np.ndarray
     spike_times: np.ndarray
-
 
 
 def rate(J: Any, params: LIFParams | None = None) -> np.ndarray:
@@ -345,14 +345,11 @@ def stream(
         I_in = np.asarray(source.next(n), dtype=float)
         v, _, spk_t = state.advance(I_in[:, None], n, dt, p)
         chunk = LIFChunk((k_start + np.arange(n)) * dt, v[:, 0].copy(), I_in, spk_t.copy())
-        updates = yield chunk
+        updates = check_updates((yield chunk))
         if updates:
-            unknown = set(updates) - {"params", "stimulus"}
-            if unknown:
-                raise ParamError(f"stream accepts 'params' and 'stimulus', not {sorted(unknown)}")
-            if updates.get("params") is not None:
+            if "params" in updates:
                 p = LIFParams.coerce(updates["params"])
-            if updates.get("stimulus") is not None:
+            if "stimulus" in updates:
                 source = _as_stimulus(updates["stimulus"]).stream(dt, state.k * dt)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 from neurolab.core.activations import ACTIVATIONS
 from neurolab.core.params import Choice, Param, ParamSet
 from neurolab.core.stimulus import Constant
+from neurolab.core.streaming import check_updates
 
 
 class RateParams(ParamSet):
@@ -62,8 +63,8 @@ def stream(
         I_in = source.next(n)
         z, y = respond(I_in, params)
         step += n
-        updates = yield RateChunk(t, I_in, z, y, np.empty(0))
+        updates = check_updates((yield RateChunk(t, I_in, z, y, np.empty(0))))
         if updates:
-            params = updates.get("params", params)
+            params = RateParams.coerce(updates.get("params", params))
             if "stimulus" in updates:
                 source = updates["stimulus"].stream(dt, t0=step * dt)
