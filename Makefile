@@ -22,10 +22,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/neurolab --warm-up
 	touch $@ $(VENV)/.run-installed
 
+# neurolab itself prints the hint for missing display libraries (see README).
 run: $(VENV)/.run-installed
-	@$(BIN)/neurolab || { status=$$?; \
-	  echo "If Qt could not load: on Debian/Ubuntu run  sudo apt-get install libegl1 libxkbcommon0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1"; \
-	  exit $$status; }
+	$(BIN)/neurolab
 
 test: $(VENV)/.test-installed
 	$(BIN)/ruff check neurolab tests benchmarks

@@ -14,8 +14,9 @@ from neurolab import __version__
 
 QT_HINT = (
     "NeuroLab could not start Qt. On a bare Debian/Ubuntu install the libraries a real "
-    "display needs:  sudo apt-get install libegl1 libxkbcommon0 libxcb-cursor0 "
-    "libxcb-icccm4 libxcb-keysyms1"
+    "display needs:  sudo apt-get install libegl1 libxkbcommon-x11-0 libxcb-cursor0 "
+    "libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 "
+    "libxcb-shape0 libxcb-xkb1"
 )
 
 
@@ -49,7 +50,19 @@ def _missing_display_libs() -> list[str]:
         return []
     import ctypes.util
 
-    needed = ["xcb-cursor", "xkbcommon", "EGL", "xcb-icccm", "xcb-keysyms"]
+    needed = [
+        "EGL",
+        "xkbcommon",
+        "xkbcommon-x11",
+        "xcb-cursor",
+        "xcb-icccm",
+        "xcb-keysyms",
+        "xcb-image",
+        "xcb-render-util",
+        "xcb-randr",
+        "xcb-shape",
+        "xcb-xkb",
+    ]
     return [lib for lib in needed if ctypes.util.find_library(lib) is None]
 
 
@@ -119,16 +132,21 @@ def run_gui() -> int:
     if missing:
         print(f"{QT_HINT}\n(missing: {', '.join(missing)})", file=sys.stderr)
     app = _make_app(sys.argv)
-    threading.Thread(target=warm_kernels, name="warm-kernels", daemon=True).start()
+    # Import everything on this thread first: two threads importing the same
+    # modules at once (numba and pyqtgraph share colorama) can fail.
     from neurolab.gui.main_window import MainWindow
 
+    threading.Thread(target=warm_kernels, name="warm-kernels", daemon=True).start()
     win = MainWindow()
     win.show()
     return app.exec()
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.shot and not args.smoke_test:
+        parser.error("--shot goes with --smoke-test")
     if args.warm_up:
         started = time.perf_counter()
         warm_kernels()

@@ -30,6 +30,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     which then replaces the target in one ``os.replace``.
     """
     path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"the folder {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -30,6 +30,8 @@ class ParamError(ValueError):
 
 
 def _fmt(x: float) -> str:
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
     return f"{x:g}"
 
 
@@ -108,7 +110,7 @@ class Param:
             if value != int(value):
                 raise ParamError(f"{self.name} must be a whole number (got {_fmt(value)})")
             return int(value)
-        return float(value)
+        return float(value) + 0.0  # + 0.0 turns a typed -0 into 0
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:

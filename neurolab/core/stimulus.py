@@ -209,7 +209,8 @@ class _NoiseStream:
     """Exact Ornstein–Uhlenbeck samples on a grid, continuing between calls.
 
     One standard normal draw per grid point, in order, from
-    ``default_rng(seed)``: the first is the stationary draw, each later one
+    ``default_rng(seed)`` (``default_rng([seed, k0])`` for a grid starting at
+    step k0 = t0/dt > 0): the first is the stationary draw, each later one
     drives a step.  Numpy's generator gives the same sequence however the
     draws are split, and ``lfilter`` carries its state, so any chunking gives
     the same values.
@@ -220,7 +221,11 @@ class _NoiseStream:
             raise ValueError(f"dt must be positive (got {dt})")
         self.dt, self.t0, self.k = float(dt), float(t0), 0
         self.mean, self.sigma = noise.mean, noise.sigma
-        self._rng = np.random.default_rng(noise.seed)
+        # A stream that starts later (a stimulus changed during a live run) draws
+        # from its own deterministic sequence: restarting the seed would replay the
+        # noise already seen from t = 0.
+        k0 = round(self.t0 / self.dt)
+        self._rng = np.random.default_rng(noise.seed if k0 == 0 else [noise.seed, k0])
         decay = math.exp(-self.dt / noise.tau)
         self._a = [1.0, -decay]
         # -expm1 keeps sqrt(1 - e^{-2dt/tau}) accurate when dt << tau.
@@ -273,8 +278,8 @@ class Noise(Stimulus):
     def values(self, t: np.ndarray) -> np.ndarray:
         """Noise on the uniform grid ``t`` (ms), generated from ``seed``.
 
-        Only the spacing of ``t`` matters: the process starts from a
-        stationary draw at ``t[0]``.
+        The process starts from a stationary draw at ``t[0]``; grids starting at
+        different steps ``t[0]/dt`` draw different sequences.
         """
         t = _t(t)
         if t.ndim != 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 
 from PySide6.QtCore import QSettings
@@ -15,12 +16,20 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
 def save_file(parent: QWidget, caption: str, suggested: str, filters: str) -> str | None:
-    """Ask for a file to write; remembers the last folder used."""
+    """Ask for a file to write; remembers the last folder used.
+
+    A name typed without an extension gets the one of the chosen filter.
+    """
     settings = QSettings()
     folder = settings.value("export/folder", os.path.expanduser("~"))
-    path, _ = QFileDialog.getSaveFileName(parent, caption, os.path.join(folder, suggested), filters)
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, caption, os.path.join(folder, suggested), filters
+    )
     if not path:
         return None
+    match = re.search(r"\*(\.\w+)", chosen or "")
+    if match and not os.path.splitext(path)[1]:
+        path += match.group(1)
     settings.setValue("export/folder", os.path.dirname(path))
     return path
 

@@ -186,3 +186,15 @@ def test_noise_needs_a_uniform_grid():
 def test_noise_with_zero_sigma_is_the_mean():
     x = Noise(mean=4.0, sigma=0.0).values(0.1 * np.arange(100))
     np.testing.assert_array_equal(x, np.full(100, 4.0))
+
+
+def test_noise_started_later_does_not_replay_the_start():
+    """A live run that swaps in a new noise stimulus at t0 must not replay t = 0…"""
+    from neurolab.core.stimulus import Noise
+
+    noise = Noise(mean=0.0, sigma=1.0, tau=5.0, seed=3)
+    first = noise.stream(0.1).next(1000)
+    later = noise.stream(0.1, t0=50.0).next(1000)
+    assert abs(np.corrcoef(first, later)[0, 1]) < 0.2
+    # …and is still reproducible.
+    np.testing.assert_array_equal(later, noise.stream(0.1, t0=50.0).next(1000))

@@ -87,7 +87,7 @@ def test_export_data_with_nothing_recorded_says_so(window, monkeypatch):
     monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: called.append(1))
     window.export_data_action.trigger()
     assert not called
-    assert "Nothing to export" in window.neuron.banner.text()
+    assert "nothing to export" in window.status_label.text()
 
 
 def test_export_failure_is_reported_not_raised(window, monkeypatch, tmp_path):
@@ -98,4 +98,4 @@ def test_export_failure_is_reported_not_raised(window, monkeypatch, tmp_path):
     monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))
     window.export_plot_action.trigger()
     assert len(shown) == 1
-    assert "No such file" in shown[0] or "Error" in shown[0]
+    assert str(tmp_path / "no" / "such") in shown[0] and "does not exist" in shown[0]

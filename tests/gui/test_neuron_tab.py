@@ -211,11 +211,10 @@ def test_export_plot_png_svg_csv_and_data(tab, qtbot, tmp_path):
     panel.export(csv)
     cols, meta = export.read_csv(csv)
     x, y = _plotted(tab, "v")
-    key_x = next(k for k in cols if k.endswith("/v/t (ms)"))
-    key_y = next(k for k in cols if "/v/v" in k)
-    np.testing.assert_allclose(cols[key_x], x)
-    np.testing.assert_allclose(cols[key_y], y)
+    np.testing.assert_allclose(cols["v | t (ms)"], x)
+    np.testing.assert_allclose(cols["v | v"], y)
     assert meta["version"]
+    assert meta["params"]["model_params"]["tau_m"] == 20.0  # the plot's parameters too
 
     for ext, reader in ((".csv", export.read_csv), (".npz", export.read_npz)):
         path = tmp_path / f"data{ext}"
@@ -263,3 +262,70 @@ def test_stimulus_preview_follows_the_editor(tab, qtbot):
     ref = Step(**editor.panels["step"].values().as_dict()).values(x)
     np.testing.assert_allclose(y, ref)
     assert y[np.searchsorted(x, 39.0)] == 0.0 and y[np.searchsorted(x, 41.0)] > 0
+
+
+def test_real_hh_divergence_at_coarse_dt_keeps_only_physical_values(tab, qtbot):
+    tab.set_model("hh")
+    tab.set_mode(ONESHOT)
+    tab.page.run.set_value("dt", 0.7)
+    tab.start()
+    qtbot.waitUntil(lambda: tab.runner.state == "idle", timeout=10000)
+    tab.runner.wait()
+    assert "diverged" in tab.banner.text()
+    data = tab.recorded_data()
+    assert np.all(np.abs(data["V"]) <= 2000)
+    for gate in ("m", "h", "n"):
+        assert np.all((data[gate] >= -0.05) & (data[gate] <= 1.05))
+    tab.set_model("lif")  # the explanation belongs to the HH run
+    assert not tab.banner.isVisibleTo(tab)
+
+
+def test_changing_dt_while_paused_keeps_it_paused(tab, qtbot):
+    _fast_live(tab, "lif")
+    tab.start()
+    qtbot.waitUntil(lambda: tab.sweep is not None and tab.sweep.count > 100, timeout=5000)
+    tab.toggle_run()
+    old_run = tab.runner.run_id
+    tab.page.run.set_value("dt", 0.05)
+    qtbot.wait(100)
+    assert tab.runner.state == "paused" and tab.runner.run_id == old_run
+    tab.toggle_run()  # resume starts the new time grid
+    assert tab.runner.state == "running" and tab.runner.run_id == old_run + 1
+    qtbot.waitUntil(lambda: tab.sweep.count > 10, timeout=5000)
+    assert tab.sweep.dt == 0.05
+
+
+def test_voltage_axis_widens_for_a_strong_negative_input(tab, qtbot):
+    tab.set_model("hh")
+    tab.set_mode(ONESHOT)
+    tab.page.stimulus.set_kind("constant")
+    tab.page.stimulus.panels["constant"].set_value("amplitude", -30.0)
+    tab.page.run.set_value("duration", 100.0)
+    with qtbot.waitSignal(tab.runner.finished, timeout=10000):
+        tab.start()
+    lowest = tab.recorded_data()["V"].min()
+    assert lowest < -90  # below the default range
+    y_lo, _ = tab.page.voltage_plot.viewRange()[1]
+    assert y_lo <= lowest
+
+
+def test_oneshot_done_message_stays_in_the_status_bar(tab, qtbot):
+    messages = []
+    tab.status.connect(messages.append)
+    tab.set_model("lif")
+    tab.set_mode(ONESHOT)
+    with qtbot.waitSignal(tab.runner.finished, timeout=10000):
+        tab.start()
+    qtbot.wait(50)
+    assert "done" in messages[-1]
+
+
+def test_text_box_shows_the_value_actually_used(tab):
+    tab.set_model("hh")
+    panel = tab.page.params
+    row = panel.rows["g_Na"]
+    row.edit.setText("1,5")  # a decimal comma is accepted too
+    row.edit.editingFinished.emit()
+    assert panel.values().g_Na == 1.5
+    assert float(row.edit.text()) == 1.5
+    assert float(panel.rows["E_L"].edit.text()) == panel.values().E_L

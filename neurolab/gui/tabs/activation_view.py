@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -69,6 +71,7 @@ class ActivationView(QWidget):
         self.p_soft.setYRange(0, 1.05, padding=0)
         self.p_soft.getAxis("bottom").setTicks([[(int(i), str(int(i))) for i in k]])
 
+        self.plot.metadata = lambda: {"shown": self.shown(), "softmax_input": v.tolist()}
         layout = QHBoxLayout(self)
         layout.addWidget(box)
         layout.addWidget(self.plot, 1)
@@ -88,7 +91,7 @@ class ActivationView(QWidget):
                 df.setData(X, act.df(X))
                 for plot, curve in ((self.p_f, f), (self.p_df, df)):
                     plot.legend.addItem(curve, name)
-                lines.append(f"<b>{name}</b>: {act.formula_text}")
+                lines.append(f"<b>{name}</b>: {html.escape(act.formula_text)}")
             else:
                 f.setData([], [])
                 df.setData([], [])

@@ -32,6 +32,7 @@ from neurolab.gui.tabs.neuron_models import MODELS, ModelSpec, RunParams
 from neurolab.gui.tabs.tuning_view import TuningView
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
+from neurolab.gui.widgets.recording import Recording
 from neurolab.gui.widgets.stimulus_editor import StimulusEditor
 from neurolab.gui.widgets.sweep import SweepBuffer
 from neurolab.gui.worker import Runner
@@ -107,8 +108,10 @@ class NeuronTab(LabTab):
         self.pages = {key: _ModelPage(spec) for key, spec in MODELS.items()}
         self.mode = LIVE
         self.sweep: SweepBuffer | None = None
-        self.chunks: list = []
-        self.recorded: dict[str, np.ndarray] = {}
+        self.recording: Recording | None = None
+        self._restart_pending = False
+        self._completed = False
+        self._ranges: dict[int, tuple[float, float] | None] = {}
         self.run_key = "hh"
         self._dirty = False
         self.frames = 0  # redraws done (read by the GUI probe)
@@ -178,8 +181,9 @@ class NeuronTab(LabTab):
             page.params.changed.connect(lambda p, k=key: self.tuning.set_model_params(k, p))
             page.stimulus.changed.connect(self._stimulus_changed)
             page.run.changed.connect(self._run_params_changed)
-            for panel in (page.params, page.run):
+            for panel in (page.params, page.run, *page.stimulus.panels.values()):
                 panel.refused.connect(lambda text: self.status.emit(f"Refused: {text}"))
+            page.plot.metadata = self.run_parameters
         col.addWidget(self.run_stack)
         col.addWidget(self.stim_stack)
         col.addWidget(self.param_stack)
@@ -241,7 +245,7 @@ class NeuronTab(LabTab):
 
     # -- run control ----------------------------------------------------------------
     def toggle_run(self) -> None:
-        if self.runner.state == "idle":
+        if self.runner.state == "idle" or (self.runner.state == "paused" and self._restart_pending):
             self.start()
         else:
             self.runner.toggle_pause()
@@ -252,9 +256,18 @@ class NeuronTab(LabTab):
         params, stim, run = page.params.values(), page.stimulus.stimulus(), page.run.values()
         self.banner.hide()
         self.run_key = self.key
-        self.chunks, self.recorded = [], {}
+        self.recording = None
+        self._restart_pending = False
+        self._completed = False
         self._clear_plots(page)
         self._run = run
+        self._ranges = {
+            id(p): ps.y_range for p, ps in zip(page.plot.plots, spec.plots, strict=True)
+        }
+        for plot, ps in zip(page.plot.plots, spec.plots, strict=True):
+            if ps.y_range is not None:
+                plot.setYRange(*ps.y_range, padding=0.02)
+        page.stimulus.set_dt(run.dt)
         if self.mode == LIVE:
             self.sweep = SweepBuffer(run.window, run.dt, spec.fields)
             chunk_ms = max(run.dt, LIVE_CHUNK_MS)
@@ -262,10 +275,12 @@ class NeuronTab(LabTab):
             page.show_window(run.window)
         else:
             self.sweep = None
+            self.recording = Recording(round(run.duration / run.dt), spec.fields)
             chunk_ms = max(run.dt, run.duration / 100)
             t_end, pace = run.duration, None
             page.show_window(run.duration)
         self.progress.setValue(0)
+        self.progress.setEnabled(self.mode == ONESHOT)
         module = spec.module
         self.runner.start(
             lambda: module.stream(stim, params, dt=run.dt, chunk_ms=chunk_ms, t_end=t_end),
@@ -287,16 +302,16 @@ class NeuronTab(LabTab):
     def _on_chunk(self, chunk) -> None:
         spec = MODELS[self.run_key]
         values = {f: getattr(chunk, f) for f in spec.fields}
-        bad = ~np.isfinite(values[spec.voltage])
-        if bad.any():
-            good = int(np.argmax(bad))
-            self._keep(chunk.t[:good], {f: v[:good] for f, v in values.items()}, [])
+        bad = spec.out_of_bounds(values)
+        if bad is not None:
+            field, i = bad
+            self._keep(chunk.t[:i], {f: v[:i] for f, v in values.items()}, [])
             self.runner.cancel(wait=False)
-            t_bad = float(chunk.t[good])
+            t_bad, value = float(chunk.t[i]), float(values[field][i])
             self._show_banner(
-                f"The simulation diverged at t = {t_bad:.3f} ms (the membrane potential became "
-                f"infinite). The plots keep the last good state. Try a smaller time step dt "
-                f"(Hodgkin–Huxley needs dt ≤ 0.05 ms) or a smaller input."
+                f"The simulation diverged at t = {t_bad:.3f} ms: {field} reached {value:.3g}, "
+                f"outside its physical range. The plots keep the last good state. Try a "
+                f"smaller time step dt{spec.dt_advice} or a smaller input."
             )
             self.status.emit(f"Neuron: stopped — diverged at {t_bad:.1f} ms")
             self._dirty = True
@@ -310,7 +325,7 @@ class NeuronTab(LabTab):
         if self.sweep is not None:
             self.sweep.append(t, values, spikes)
         else:
-            self.chunks.append((t, values, np.asarray(spikes, float)))
+            self.recording.append(t, values, spikes)
 
     def _on_failed(self, text: str) -> None:
         last = text.strip().splitlines()[-1]
@@ -322,6 +337,7 @@ class NeuronTab(LabTab):
     def _on_finished(self, completed: bool) -> None:
         self._redraw(force=True)
         self._timer.stop()
+        self._completed = completed
         if completed and self.mode == ONESHOT:
             self.progress.setValue(100)
             dt = time.perf_counter() - self._started
@@ -335,7 +351,7 @@ class NeuronTab(LabTab):
         if state != "idle":
             mode = "live" if self.mode == LIVE else "one-shot"
             self.status.emit(f"Neuron: {MODELS[self.run_key].name}, {mode} run {state}")
-        elif not self.banner.isVisible():
+        elif not self.banner.isVisible() and not self._completed:
             self.status.emit("Neuron: stopped")
 
     def _show_banner(self, text: str) -> None:
@@ -356,31 +372,39 @@ class NeuronTab(LabTab):
                 page.new[f].setData(xn, yn)
                 page.old[f].setData(xo, yo)
             sx = self.sweep.spike_x()
-        else:
-            self.recorded = self._concatenate()
-            if not self.recorded:
-                return
+        elif self.recording is not None and self.recording.count:
+            data = self.recording.arrays()
             for f in spec.fields:
-                page.new[f].setData(self.recorded["t"], self.recorded[f])
-            sx = self.recorded["spike_times"]
+                page.new[f].setData(data["t"], data[f])
+            sx = data["spike_times"]
+        else:
+            return
         if spec.spike_level is not None:
             page.spikes.setData(sx, np.full(len(sx), spec.spike_level))
+        self._widen_ranges(page)
         self.frames += 1
 
-    def _concatenate(self) -> dict[str, np.ndarray]:
-        if not self.chunks:
-            return {}
-        fields = MODELS[self.run_key].fields
-        out = {"t": np.concatenate([c[0] for c in self.chunks])}
-        for f in fields:
-            out[f] = np.concatenate([c[1][f] for c in self.chunks])
-        out["spike_times"] = np.concatenate([c[2] for c in self.chunks])
-        return out
+    def _widen_ranges(self, page: _ModelPage) -> None:
+        """Fixed y ranges keep a streaming plot calm; widen one when the data leave it."""
+        for plot, ps in zip(page.plot.plots, page.spec.plots, strict=True):
+            rng = self._ranges.get(id(plot))
+            if rng is None:
+                continue
+            lo, hi = rng
+            for c in ps.curves:
+                for curve in (page.new[c.field], page.old[c.field]):
+                    y = curve.yData
+                    if y is not None and len(y):
+                        lo, hi = min(lo, float(np.nanmin(y))), max(hi, float(np.nanmax(y)))
+            if (lo, hi) != rng:
+                self._ranges[id(plot)] = (lo, hi)
+                plot.setYRange(lo, hi, padding=0.05)
 
     # -- parameter changes ----------------------------------------------------------------
     def _model_changed(self, *_args) -> None:
         if self.runner.state != "idle":
             self.runner.cancel(wait=False)
+        self.banner.hide()
         i = self.model_box.currentIndex()
         for stack in (self.param_stack, self.stim_stack, self.run_stack, self.trace_stack):
             stack.setCurrentIndex(i)
@@ -392,6 +416,7 @@ class NeuronTab(LabTab):
             self.runner.cancel(wait=False)
         self.mode = self.mode_box.currentData()
         self.progress.setValue(0)
+        self.progress.setEnabled(self.mode == ONESHOT)
 
     def _live_here(self) -> bool:
         return self.runner.state != "idle" and self.run_key == self.key and self.mode == LIVE
@@ -407,10 +432,16 @@ class NeuronTab(LabTab):
             self.runner.send({"stimulus": stim})
 
     def _run_params_changed(self, run) -> None:
+        self.page.stimulus.set_dt(run.dt)
         if not self._live_here():
             return
         if (run.dt, run.window) != (self._run.dt, self._run.window):
-            self.start()  # the time grid changed: a fresh sweep
+            if self.runner.state == "paused":
+                # Keep the paused screen; the new time grid starts on resume.
+                self._restart_pending = True
+                self.status.emit("Neuron: the new dt/window takes effect when you resume")
+            else:
+                self.start()  # the time grid changed: a fresh sweep
         elif run.speed != self._run.speed:
             self._run = run
             self.runner.set_pace(max(run.dt, LIVE_CHUNK_MS) / run.speed)
@@ -424,7 +455,9 @@ class NeuronTab(LabTab):
         """Every array recorded by the last run (live: the current screenful), in time order."""
         if self.sweep is not None and self.sweep.count:
             return self.sweep.ordered()
-        return self._concatenate()
+        if self.recording is not None and self.recording.count:
+            return {k: v.copy() for k, v in self.recording.arrays().items()}
+        return {}
 
     def run_parameters(self) -> dict:
         page = self.pages[self.run_key]
@@ -440,7 +473,7 @@ class NeuronTab(LabTab):
     def export_data(self) -> None:
         data = self.recorded_data()
         if not data:
-            self._show_banner("Nothing to export yet: run a simulation first (Space).")
+            self.status.emit("Neuron: nothing to export yet — run a simulation first (Space)")
             return
         path = dialogs.save_file(
             self,

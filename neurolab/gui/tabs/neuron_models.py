@@ -60,10 +60,25 @@ class ModelSpec:
     stimulus_overrides: dict[str, dict] = field(default_factory=dict)
     threshold: float | None = None
     equations: Callable[[Any, Stimulus], str] = lambda p, s: ""
+    # Physical range of each traced state; a value outside it means the integration diverged.
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    dt_advice: str = ""
 
     @property
     def fields(self) -> list[str]:
         return [c.field for p in self.plots for c in p.curves]
+
+    def out_of_bounds(self, values: dict[str, np.ndarray]) -> tuple[str, int] | None:
+        """(field, first index) where a chunk leaves the finite physical range, or None."""
+        first: tuple[str, int] | None = None
+        for name, x in values.items():
+            lo, hi = self.bounds.get(name, (-np.inf, np.inf))
+            bad = ~np.isfinite(x) | (x < lo) | (x > hi)
+            if bad.any():
+                i = int(np.argmax(bad))
+                if first is None or i < first[1]:
+                    first = (name, i)
+        return first
 
 
 def _num(x: float) -> str:
@@ -88,7 +103,7 @@ def _lif_equations(p: lif.LIFParams, stim: Stimulus) -> str:
         "<b>Leaky integrate-and-fire</b> (dimensionless)<br>"
         f"τ<sub>m</sub> dv/dt = J − v,  τ<sub>m</sub> = {p.tau_m:g} ms<br>"
         f"at v = 1: spike, v ← 0, held for t<sub>ref</sub> = {p.t_ref:g} ms<br>"
-        "G(J) = 1 / (t<sub>ref</sub> − τ<sub>m</sub> ln(1 − 1/J)) for J &gt; 1, else 0"
+        "G(J) = 1000 / (t<sub>ref</sub> − τ<sub>m</sub> ln(1 − 1/J)) Hz for J &gt; 1, else 0"
     )
     if isinstance(stim, Constant):
         g = float(lif.rate(stim.amplitude, p))
@@ -132,6 +147,10 @@ MODELS: dict[str, ModelSpec] = {
         voltage="V",
         spike_level=50.0,
         run_defaults={"dt": 0.025},
+        # Even ±100 µA/cm² keeps V within a few hundred mV; gates are fractions.
+        bounds={"V": (-2000.0, 2000.0), "m": (-0.05, 1.05), "h": (-0.05, 1.05), "n": (-0.05, 1.05)},
+        dt_advice=" (Hodgkin–Huxley is accurate at dt ≤ 0.025 ms)",
+        stimulus_overrides={"ramp": {"duration": 200.0}},
         equations=_hh_equations,
     ),
     "lif": ModelSpec(
@@ -151,7 +170,7 @@ MODELS: dict[str, ModelSpec] = {
         stimulus_overrides={
             "constant": {"amplitude": 1.5},
             "step": {"amplitude": 1.5},
-            "pulse train": {"amplitude": 3.0},
+            "pulse train": {"amplitude": 4.0, "width": 10.0},
             "ramp": {"start": 0.0, "end": 3.0},
             "sine": {"amplitude": 1.0, "offset": 1.2},
             "noise": {"mean": 1.2, "sigma": 0.5},

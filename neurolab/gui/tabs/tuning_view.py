@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -74,7 +75,11 @@ class TuningView(QWidget):
         controls.addStretch(1)
         left = QWidget()
         left.setLayout(controls)
-        left.setMaximumWidth(380)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setMaximumWidth(390)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.plot = PlotPanel("Tuning curves")
         p1 = self.plot.add_plot(
@@ -108,8 +113,14 @@ class TuningView(QWidget):
         self.pop_curves: list[pg.PlotDataItem] = []
 
         layout = QHBoxLayout(self)
-        layout.addWidget(left)
+        layout.addWidget(scroll)
         layout.addWidget(self.plot, 1)
+        self.plot.metadata = lambda: {
+            "sweep": self.sweep.values().as_dict(),
+            "population": self.population.values().as_dict(),
+            "lif_params": self.lif_params.as_dict(),
+            "hh_params": self.hh_params.as_dict(),
+        }
         self.update_lif()
         self.update_population()
 

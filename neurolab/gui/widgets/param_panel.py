@@ -32,10 +32,14 @@ _MAX_SLIDER_STEPS = 100_000
 
 
 def _fmt(value: float, step: float) -> str:
+    """The value as typed-back text: the step's decimals, more if the value has them."""
     if isinstance(value, int):
         return str(value)
     decimals = max(0, min(6, -math.floor(math.log10(step)) if step > 0 else 3))
-    return f"{value:.{decimals}f}"
+    text = f"{value:.{decimals}f}"
+    if float(text) != value:
+        text = f"{value:.10g}"
+    return text
 
 
 class _NumberRow:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class PlotPanel(QWidget):
     def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = title
+        # Returns the parameters behind the plot, stored in its CSV export.
+        self.metadata: Callable[[], dict] | None = None
         self.plots: list[pg.PlotItem] = []
         self._axes: dict[int, tuple[AxisInfo, AxisInfo]] = {}
         self._cross: dict[int, tuple[pg.InfiniteLine, pg.InfiniteLine]] = {}
@@ -160,11 +163,12 @@ class PlotPanel(QWidget):
 
     # -- data ---------------------------------------------------------------
     def curve_data(self) -> dict[str, np.ndarray]:
-        """Every named curve's x and y, as columns named ``plot/curve/x`` and ``.../y``."""
+        """Every named curve's x and y as columns ``curve | axis`` (``title | curve | axis``
+        for plots with a title)."""
         cols: dict[str, np.ndarray] = {}
-        for i, plot in enumerate(self.plots):
+        for plot in self.plots:
             xa, ya = self._axes[id(plot)]
-            ptitle = (plot.titleLabel.text or ya.label or f"plot{i}").replace(",", ";")
+            title = plot.titleLabel.text
             for item in plot.listDataItems():
                 name = getattr(item, "export_name", None) or item.name()
                 if isinstance(item, pg.PlotDataItem):
@@ -174,9 +178,9 @@ class PlotPanel(QWidget):
                     x, y = item.getData()
                 if not name or x is None or len(x) == 0:
                     continue
-                base = f"{ptitle}/{name}".replace(",", ";")
-                cols[f"{base}/{xa.text()}"] = np.asarray(x, float)
-                cols[f"{base}/{ya.text()}"] = np.asarray(y, float)
+                base = f"{title} | {name}" if title else name
+                for axis, values in ((xa, x), (ya, y)):
+                    cols[f"{base} | {axis.text()}".replace(",", ";")] = np.asarray(values, float)
         return cols
 
     # -- export ---------------------------------------------------------------
@@ -184,11 +188,14 @@ class PlotPanel(QWidget):
         """Export to PNG, SVG or CSV by the file's extension; the write is atomic."""
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
-        if fmt == "csv":
-            export.save_csv(path, self.curve_data(), title=self.title)
-            return
-        if fmt not in ("png", "svg"):
+        if fmt not in ("png", "svg", "csv"):
             raise ValueError(f"unknown plot format {fmt!r}: use .png, .svg or .csv")
+        if not path.parent.is_dir():
+            raise FileNotFoundError(f"the folder {path.parent} does not exist")
+        if fmt == "csv":
+            params = self.metadata() if self.metadata else {}
+            export.save_csv(path, self.curve_data(), params, title=self.title)
+            return
         fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=path.parent)
         os.close(fd)
         try:
@@ -211,6 +218,8 @@ class PlotPanel(QWidget):
         gen = QSvgGenerator()
         gen.setFileName(filename)
         gen.setSize(size)
+        # Qt's SVG generator assumes 72 dpi; the view paints at the screen's dpi.
+        gen.setResolution(self.view.logicalDpiX())
         gen.setViewBox(QRect(0, 0, size.width(), size.height()))
         gen.setTitle(self.title)
         gen.setDescription("Exported from NeuroLab")
@@ -220,16 +229,21 @@ class PlotPanel(QWidget):
         finally:
             painter.end()
 
-    def export_dialog(self, fmt: str) -> str | None:
+    def export_dialog(self, fmt: str = "png") -> str | None:
+        """Ask for a file and export to it; ``fmt`` is the format offered first."""
         from neurolab.gui.dialogs import save_file
 
         filters = {
             "png": "PNG image (*.png)",
             "svg": "SVG image (*.svg)",
-            "csv": "CSV table (*.csv)",
+            "csv": "CSV table of the curves (*.csv)",
         }
+        order = [fmt] + [f for f in filters if f != fmt]
         path = save_file(
-            self, f"Export plot as {fmt.upper()}", f"{self.title or 'plot'}.{fmt}", filters[fmt]
+            self,
+            "Export plot",
+            f"{self.title or 'plot'}.{fmt}",
+            ";;".join(filters[f] for f in order),
         )
         if path:
             from neurolab.gui.dialogs import report_errors

@@ -34,6 +34,7 @@ class StimulusEditor(QGroupBox):
     ) -> None:
         super().__init__("Stimulus", parent)
         self.unit, self.preview_ms = unit, preview_ms
+        self.dt = 0.1  # the preview samples on the run's grid (noise depends on it)
         layout = QVBoxLayout(self)
         self.kind = QComboBox()
         self.kind.setObjectName("stimulus_kind")
@@ -59,6 +60,11 @@ class StimulusEditor(QGroupBox):
         layout.addWidget(self.preview)
         self._update_preview()
 
+    def set_dt(self, dt: float) -> None:
+        if dt != self.dt:
+            self.dt = dt
+            self._update_preview()
+
     def key(self) -> str:
         return self.kind.currentData()
 
@@ -81,5 +87,5 @@ class StimulusEditor(QGroupBox):
         self.changed.emit(self.stimulus())
 
     def _update_preview(self) -> None:
-        t = np.arange(0.0, self.preview_ms, 0.1)
+        t = np.arange(round(self.preview_ms / self.dt)) * self.dt
         self.preview_curve.setData(t, self.stimulus().values(t))

@@ -74,12 +74,10 @@ class SweepBuffer:
     def ordered(self) -> dict[str, np.ndarray]:
         """The buffered samples in time order (for export), with absolute time ``t``."""
         if self.count < self.n:
-            sl = slice(0, self.count)
-            out = {name: buf[sl].copy() for name, buf in self.data.items()}
-            out["t"] = self.t_abs[sl].copy()
+            order = np.arange(self.count)
         else:
             order = (self.head + np.arange(self.n)) % self.n
-            out = {name: buf[order] for name, buf in self.data.items()}
-            out["t"] = self.t_abs[order]
+        out = {"t": self.t_abs[order]}
+        out.update({name: buf[order] for name, buf in self.data.items()})
         out["spike_times"] = np.asarray(self.spikes, dtype=float)
         return out
