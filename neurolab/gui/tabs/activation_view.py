@@ -35,7 +35,7 @@ class ActivationView(QWidget):
         self.formulas.setTextFormat(Qt.TextFormat.RichText)
         bl.addWidget(self.formulas)
         bl.addStretch(1)
-        box.setMaximumWidth(260)
+        box.setMaximumWidth(220)
 
         self.plot = PlotPanel("Activation functions")
         self.p_f = self.plot.add_plot("x", "", "σ(x)", "", title="Function", legend="left")
@@ -43,7 +43,7 @@ class ActivationView(QWidget):
             "x", "", "σ′(x)", "", title="Derivative", link_x=self.p_f, legend="left"
         )
         self.p_soft = self.plot.add_plot(
-            "component k", "", "softmax", "", title="Softmax of x = (1, 2, 3, 0.5) and argmax"
+            "component k", "", "softmax", "", title="softmax and argmax of x = (1, 2, 3, 0.5)"
         )
         self.curves: dict[str, tuple[pg.PlotDataItem, pg.PlotDataItem]] = {}
         for i, name in enumerate(ACTIVATIONS):

@@ -22,6 +22,7 @@ class LabTab(QWidget):
 
     def toggle_run(self) -> None:
         """Space: start the tab's run, or pause/resume it."""
+        self.status.emit(f"{self.title}: nothing to run on this tab yet")
 
     def current_plot(self) -> PlotPanel | None:
         """The plot panel that File ▸ Export plot exports."""
@@ -29,11 +30,14 @@ class LabTab(QWidget):
 
     def export_plot(self) -> None:
         panel = self.current_plot()
-        if panel is not None:
+        if panel is None:
+            self.status.emit(f"{self.title}: no plot to export on this tab yet")
+        else:
             panel.export_dialog("png")
 
     def export_data(self) -> None:
         """File ▸ Export data: every recorded array with its parameters."""
+        self.status.emit(f"{self.title}: no data to export on this tab yet")
 
     def smoke_test(self) -> None:
         """Run a short computation synchronously; raise on any error."""

@@ -184,18 +184,24 @@ class NeuronTab(LabTab):
             for panel in (page.params, page.run, *page.stimulus.panels.values()):
                 panel.refused.connect(lambda text: self.status.emit(f"Refused: {text}"))
             page.plot.metadata = self.run_parameters
-        col.addWidget(self.run_stack)
         col.addWidget(self.stim_stack)
         col.addWidget(self.param_stack)
-        eq_box = QGroupBox("Equations")
-        eq_layout = QVBoxLayout(eq_box)
+        col.addWidget(self.run_stack)
+        col.addStretch(1)
+
+        # The equations sit above the traces they produce, with the current values.
         self.equations = QLabel()
         self.equations.setObjectName("equations")
         self.equations.setWordWrap(True)
         self.equations.setTextFormat(Qt.TextFormat.RichText)
-        eq_layout.addWidget(self.equations)
-        col.addWidget(eq_box)
-        col.addStretch(1)
+        self.equations.setStyleSheet(
+            "background: #f4f7fb; border: 1px solid #c8d3e0; padding: 4px 8px;"
+        )
+        traces = QWidget()
+        tl = QVBoxLayout(traces)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.equations)
+        tl.addWidget(self.trace_stack, 1)
 
         scroll = QScrollArea()
         scroll.setWidget(controls)
@@ -204,7 +210,7 @@ class NeuronTab(LabTab):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.views = QTabWidget()
-        self.views.addTab(self.trace_stack, "Traces")
+        self.views.addTab(traces, "Traces")
         self.tuning = TuningView()
         self.tuning.status.connect(self.status.emit)
         self.views.addTab(self.tuning, "Tuning curves")
@@ -281,6 +287,12 @@ class NeuronTab(LabTab):
             page.show_window(run.duration)
         self.progress.setValue(0)
         self.progress.setEnabled(self.mode == ONESHOT)
+        if getattr(stim, "kind", "") == "sine" and stim.frequency * run.dt > 250.0:
+            # Fewer than 4 samples per period: the sine aliases into a slower wave.
+            self.status.emit(
+                f"Neuron: warning — a {stim.frequency:g} Hz sine needs dt below "
+                f"{250.0 / stim.frequency:.3g} ms to be drawn faithfully (dt = {run.dt:g} ms)"
+            )
         module = spec.module
         self.runner.start(
             lambda: module.stream(stim, params, dt=run.dt, chunk_ms=chunk_ms, t_end=t_end),

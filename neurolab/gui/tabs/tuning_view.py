@@ -78,7 +78,7 @@ class TuningView(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMaximumWidth(390)
+        scroll.setMaximumWidth(340)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.plot = PlotPanel("Tuning curves")
@@ -123,6 +123,13 @@ class TuningView(QWidget):
         }
         self.update_lif()
         self.update_population()
+
+    def showEvent(self, event) -> None:
+        # The HH curve takes a fraction of a second: draw it the first time the
+        # view is shown rather than greet the student with an empty plot.
+        super().showEvent(event)
+        if self.hh_rates is None and self.hh_runner.state == "idle":
+            self.compute_hh()
 
     # -- parameters from the Neuron tab --------------------------------------------
     def set_model_params(self, key: str, params: ParamSet) -> None:

@@ -95,6 +95,10 @@ class PlotPanel(QWidget):
         """
         row = len(self.plots)
         plot = self.view.addPlot(row=row, col=0, title=title)
+        # A long title must not stop the plot from shrinking in a small window
+        # (LabelItem re-imposes its text width as minimum on every update).
+        plot.titleLabel.updateMin = lambda: None
+        plot.titleLabel.setMinimumWidth(0)
         xa, ya = AxisInfo(x_label, x_unit), AxisInfo(y_label, y_unit)
         for side, info in (("bottom", xa), ("left", ya)):
             ax = plot.getAxis(side)
