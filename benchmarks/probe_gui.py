@@ -67,7 +67,7 @@ def main() -> int:
         tab.start()
         tick.start()
         paint.start()
-        frames0 = tab.frames
+        frames0 = tab.view.frames
         t0 = time.perf_counter()
         end = t0 + SECONDS
         latencies = []
@@ -85,7 +85,7 @@ def main() -> int:
                 moved = time.perf_counter()
                 while time.perf_counter() - moved < 1.0:
                     app.processEvents()
-                    _, y = tab.page.new["I_in"].getData()
+                    _, y = tab.view.new["I_in"].getData()
                     if (
                         y is not None
                         and len(y)
@@ -97,7 +97,7 @@ def main() -> int:
                 next_move = time.perf_counter() + 0.4
             time.sleep(0.0005)
         elapsed = time.perf_counter() - t0
-        fps = (tab.frames - frames0) / elapsed
+        fps = (tab.view.frames - frames0) / elapsed
         tick.stop()
         paint.stop()
         tab.stop()

@@ -31,7 +31,7 @@ def _fast_live(tab, model):
 
 
 def _plotted(tab, field):
-    curve = tab.page.new[field]
+    curve = tab.view.new[field]
     x, y = curve.xData, curve.yData  # the full data, not the display's downsampled copy
     if x is None:
         return np.empty(0), np.empty(0)
@@ -57,10 +57,10 @@ def test_slider_during_live_run_changes_the_plotted_trace(tab, qtbot):
     # and let benchmarks/probe_gui.py measure the real figure.
     assert latency < 0.5
     # Below threshold (J = 0.5 < 1) the neuron stops firing and v relaxes to J.
-    n_spikes = len(tab.sweep.spikes)
+    n_spikes = len(tab.view.spike_times("spike_times"))
     t_change = tab.sweep.t_now
     qtbot.waitUntil(lambda: tab.sweep.t_now > t_change + 150, timeout=5000)
-    late = [s for s in tab.sweep.spikes if s > t_change + 20]
+    late = [s for s in tab.view.spike_times("spike_times") if s > t_change + 20]
     assert late == []
     v = _plotted(tab, "v")[1]
     assert abs(v[-1] - 0.5) < 0.02
@@ -74,7 +74,7 @@ def test_model_parameter_change_reaches_running_simulation(tab, qtbot):
     tab.page.params.set_value("t_ref", 20.0)
     t_change = tab.sweep.t_now
     qtbot.waitUntil(lambda: tab.sweep.t_now > t_change + 400, timeout=5000)
-    spikes = np.array([s for s in tab.sweep.spikes if s > t_change + 50])
+    spikes = np.array([s for s in tab.view.spike_times("spike_times") if s > t_change + 50])
     # With t_ref = 20 ms and J = 1.5 the analytic period is t_ref - tau ln(1 - 1/J).
     period = 20.0 - 20.0 * np.log(1 - 1 / 1.5)
     assert len(spikes) >= 2
@@ -161,7 +161,7 @@ def test_oneshot_hh_matches_the_core_and_shows_progress(tab, qtbot):
     np.testing.assert_allclose(data["spike_times"], ref.spike_times, atol=1e-9)
     x, y = _plotted(tab, "V")
     np.testing.assert_allclose(y, data["V"])
-    spikes_x, _ = tab.page.spikes.getData()
+    spikes_x, _ = tab.view.spike_items["spike_times"].getData()
     np.testing.assert_allclose(spikes_x, ref.spike_times)
     assert len(spikes_x) > 0
 
@@ -305,7 +305,7 @@ def test_voltage_axis_widens_for_a_strong_negative_input(tab, qtbot):
         tab.start()
     lowest = tab.recorded_data()["V"].min()
     assert lowest < -90  # below the default range
-    y_lo, _ = tab.page.voltage_plot.viewRange()[1]
+    y_lo, _ = tab.view.plots[0].viewRange()[1]
     assert y_lo <= lowest
 
 

@@ -6,8 +6,7 @@ import sys
 import time
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -32,67 +31,24 @@ from neurolab.gui.tabs.neuron_models import MODELS, ModelSpec, RunParams
 from neurolab.gui.tabs.tuning_view import TuningView
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
-from neurolab.gui.widgets.recording import Recording
 from neurolab.gui.widgets.stimulus_editor import StimulusEditor
-from neurolab.gui.widgets.sweep import SweepBuffer
-from neurolab.gui.worker import Runner
+from neurolab.gui.widgets.stream_view import StreamView
 
 LIVE, ONESHOT = "live", "oneshot"
-FRAME_MS = 33  # redraw at ~30 frames per second from the latest data
 LIVE_CHUNK_MS = 5.0  # simulated ms per live chunk: keeps slider-to-trace latency low
 
 
 class _ModelPage:
-    """Per-model widgets: parameter panels, stimulus editor and trace plots."""
+    """Per-model widgets: parameter panels, stimulus editor and the streamed traces."""
 
-    def __init__(self, spec: ModelSpec) -> None:
+    def __init__(self, spec: ModelSpec, parent: QWidget) -> None:
         self.spec = spec
         self.params = ParamPanel(spec.params_cls(), f"{spec.name} parameters")
         self.run = ParamPanel(RunParams(**spec.run_defaults), "Run")
         self.stimulus = StimulusEditor(spec.input_unit, spec.stimulus_overrides)
         self.plot = PlotPanel(f"{spec.name} traces")
-        self.new: dict[str, pg.PlotDataItem] = {}
-        self.old: dict[str, pg.PlotDataItem] = {}
-        first = None
-        self.voltage_plot = None
-        for ps in spec.plots:
-            plot = self.plot.add_plot("t", "ms", ps.y_label, ps.y_unit, link_x=first)
-            first = first or plot
-            if ps.y_range is not None:
-                plot.setYRange(*ps.y_range, padding=0.02)
-                plot.enableAutoRange(axis="y", enable=False)
-            for c in ps.curves:
-                self.new[c.field] = PlotPanel.add_curve(plot, c.label, c.color)
-                old = PlotPanel.add_curve(plot, "", c.color)
-                old.export_name = f"{c.label} (previous sweep)"
-                self.old[c.field] = old
-                if c.field == spec.voltage:
-                    self.voltage_plot = plot
-        if spec.threshold is not None:
-            line = pg.InfiniteLine(
-                pos=spec.threshold,
-                angle=0,
-                pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine),
-                label="threshold",
-                labelOpts={"position": 0.05, "color": "#555"},
-            )
-            self.voltage_plot.addItem(line)
-        self.spikes = pg.ScatterPlotItem(
-            symbol="t1", size=9, brush=pg.mkBrush("#D55E00"), pen=None, name="spikes"
-        )
-        if spec.spike_level is not None:
-            self.voltage_plot.addItem(self.spikes)
-        self.first_plot = first
-        self.hint = pg.TextItem("Press Start (Space) to run", color="#666", anchor=(0.5, 0.5))
-        self.voltage_plot.addItem(self.hint, ignoreBounds=True)
-        self.show_window(RunParams(**spec.run_defaults).window)
-
-    def show_window(self, width: float) -> None:
-        """Fix the time axis to [0, width] ms and centre the hint in it."""
-        for plot in self.plot.plots:
-            plot.setXRange(0, width, padding=0)
-        lo, hi = self.voltage_plot.viewRange()[1]
-        self.hint.setPos(width / 2, (lo + hi) / 2)
+        self.view = StreamView(self.plot, spec.plots, spec.bounds, parent=parent)
+        self.view.show_window(RunParams(**spec.run_defaults).window)
 
 
 class NeuronTab(LabTab):
@@ -100,25 +56,17 @@ class NeuronTab(LabTab):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runner = Runner(self)
-        self.runner.chunk.connect(self._on_chunk)
-        self.runner.failed.connect(self._on_failed)
-        self.runner.finished.connect(self._on_finished)
-        self.runner.stateChanged.connect(self._on_state)
-        self.pages = {key: _ModelPage(spec) for key, spec in MODELS.items()}
+        self.pages = {key: _ModelPage(spec, self) for key, spec in MODELS.items()}
+        for page in self.pages.values():
+            page.view.failed.connect(self._on_failed)
+            page.view.diverged.connect(self._on_diverged)
+            page.view.finished.connect(self._on_finished)
+            page.view.stateChanged.connect(self._on_state)
+            page.view.progress.connect(self._on_progress)
         self.mode = LIVE
-        self.sweep: SweepBuffer | None = None
-        self.recording: Recording | None = None
         self._restart_pending = False
-        self._completed = False
-        self._ranges: dict[int, tuple[float, float] | None] = {}
         self.run_key = "hh"
-        self._dirty = False
-        self.frames = 0  # redraws done (read by the GUI probe)
         self._build()
-        self._timer = QTimer(self)
-        self._timer.setInterval(FRAME_MS)
-        self._timer.timeout.connect(self._redraw)
         self._model_changed()
 
     # -- layout ---------------------------------------------------------------
@@ -235,6 +183,18 @@ class NeuronTab(LabTab):
     def page(self) -> _ModelPage:
         return self.pages[self.key]
 
+    @property
+    def view(self) -> StreamView:
+        return self.page.view
+
+    @property
+    def runner(self):
+        return self.page.view.runner
+
+    @property
+    def sweep(self):
+        return self.page.view.sweep
+
     def set_model(self, key: str) -> None:
         self.model_box.setCurrentIndex(list(MODELS).index(key))
 
@@ -262,31 +222,18 @@ class NeuronTab(LabTab):
         params, stim, run = page.params.values(), page.stimulus.stimulus(), page.run.values()
         self.banner.hide()
         self.run_key = self.key
-        self.recording = None
         self._restart_pending = False
-        self._completed = False
-        self._clear_plots(page)
         self._run = run
-        self._ranges = {
-            id(p): ps.y_range for p, ps in zip(page.plot.plots, spec.plots, strict=True)
-        }
-        for plot, ps in zip(page.plot.plots, spec.plots, strict=True):
-            if ps.y_range is not None:
-                plot.setYRange(*ps.y_range, padding=0.02)
         page.stimulus.set_dt(run.dt)
-        if self.mode == LIVE:
-            self.sweep = SweepBuffer(run.window, run.dt, spec.fields)
+        live = self.mode == LIVE
+        if live:
             chunk_ms = max(run.dt, LIVE_CHUNK_MS)
-            t_end, pace = None, chunk_ms / run.speed
-            page.show_window(run.window)
+            t_end, pace, span = None, chunk_ms / run.speed, run.window
         else:
-            self.sweep = None
-            self.recording = Recording(round(run.duration / run.dt), spec.fields)
             chunk_ms = max(run.dt, run.duration / 100)
-            t_end, pace = run.duration, None
-            page.show_window(run.duration)
+            t_end, pace, span = run.duration, None, run.duration
         self.progress.setValue(0)
-        self.progress.setEnabled(self.mode == ONESHOT)
+        self.progress.setEnabled(not live)
         if getattr(stim, "kind", "") == "sine" and stim.frequency * run.dt > 250.0:
             # Fewer than 4 samples per period: the sine aliases into a slower wave.
             self.status.emit(
@@ -294,50 +241,25 @@ class NeuronTab(LabTab):
                 f"{250.0 / stim.frequency:.3g} ms to be drawn faithfully (dt = {run.dt:g} ms)"
             )
         module = spec.module
-        self.runner.start(
+        self._started = time.perf_counter()
+        page.view.start(
             lambda: module.stream(stim, params, dt=run.dt, chunk_ms=chunk_ms, t_end=t_end),
+            live=live,
+            dt=run.dt,
+            span=span,
             pace=pace,
         )
-        self._started = time.perf_counter()
-        self._timer.start()
 
     def stop(self) -> None:
-        self.runner.cancel(wait=False)
+        self.view.stop()
 
-    def _clear_plots(self, page: _ModelPage) -> None:
-        for c in list(page.new.values()) + list(page.old.values()):
-            c.setData([], [])
-        page.spikes.setData([], [])
-        page.hint.hide()
+    # -- run events ---------------------------------------------------------------
+    def _on_progress(self, percent: int) -> None:
+        self.progress.setValue(percent)
 
-    # -- worker results -----------------------------------------------------------
-    def _on_chunk(self, chunk) -> None:
-        spec = MODELS[self.run_key]
-        values = {f: getattr(chunk, f) for f in spec.fields}
-        bad = spec.out_of_bounds(values)
-        if bad is not None:
-            field, i = bad
-            self._keep(chunk.t[:i], {f: v[:i] for f, v in values.items()}, [])
-            self.runner.cancel(wait=False)
-            t_bad, value = float(chunk.t[i]), float(values[field][i])
-            self._show_banner(
-                f"The simulation diverged at t = {t_bad:.3f} ms: {field} reached {value:.3g}, "
-                f"outside its physical range. The plots keep the last good state. Try a "
-                f"smaller time step dt{spec.dt_advice} or a smaller input."
-            )
-            self.status.emit(f"Neuron: stopped — diverged at {t_bad:.1f} ms")
-            self._dirty = True
-            return
-        self._keep(chunk.t, values, chunk.spike_times)
-        if self.mode == ONESHOT:
-            self.progress.setValue(int(100 * float(chunk.t[-1]) / self._run.duration))
-        self._dirty = True
-
-    def _keep(self, t, values, spikes) -> None:
-        if self.sweep is not None:
-            self.sweep.append(t, values, spikes)
-        else:
-            self.recording.append(t, values, spikes)
+    def _on_diverged(self, text: str) -> None:
+        self._show_banner(text)
+        self.status.emit("Neuron: stopped — the simulation diverged")
 
     def _on_failed(self, text: str) -> None:
         last = text.strip().splitlines()[-1]
@@ -347,11 +269,7 @@ class NeuronTab(LabTab):
         self.status.emit(f"Neuron: error — {last}")
 
     def _on_finished(self, completed: bool) -> None:
-        self._redraw(force=True)
-        self._timer.stop()
-        self._completed = completed
         if completed and self.mode == ONESHOT:
-            self.progress.setValue(100)
             dt = time.perf_counter() - self._started
             self.status.emit(
                 f"Neuron: one-shot run of {self._run.duration:g} ms done in {dt:.2f} s"
@@ -363,7 +281,7 @@ class NeuronTab(LabTab):
         if state != "idle":
             mode = "live" if self.mode == LIVE else "one-shot"
             self.status.emit(f"Neuron: {MODELS[self.run_key].name}, {mode} run {state}")
-        elif not self.banner.isVisible() and not self._completed:
+        elif not self.banner.isVisible() and not self.view.completed:
             self.status.emit("Neuron: stopped")
 
     def _show_banner(self, text: str) -> None:
@@ -371,51 +289,10 @@ class NeuronTab(LabTab):
         self.banner.setToolTip("")
         self.banner.show()
 
-    # -- drawing -------------------------------------------------------------------
-    def _redraw(self, force: bool = False) -> None:
-        if not (self._dirty or force):
-            return
-        self._dirty = False
-        page = self.pages[self.run_key]
-        spec = page.spec
-        if self.sweep is not None:
-            for f in spec.fields:
-                xn, yn, xo, yo = self.sweep.segments(f)
-                page.new[f].setData(xn, yn)
-                page.old[f].setData(xo, yo)
-            sx = self.sweep.spike_x()
-        elif self.recording is not None and self.recording.count:
-            data = self.recording.arrays()
-            for f in spec.fields:
-                page.new[f].setData(data["t"], data[f])
-            sx = data["spike_times"]
-        else:
-            return
-        if spec.spike_level is not None:
-            page.spikes.setData(sx, np.full(len(sx), spec.spike_level))
-        self._widen_ranges(page)
-        self.frames += 1
-
-    def _widen_ranges(self, page: _ModelPage) -> None:
-        """Fixed y ranges keep a streaming plot calm; widen one when the data leave it."""
-        for plot, ps in zip(page.plot.plots, page.spec.plots, strict=True):
-            rng = self._ranges.get(id(plot))
-            if rng is None:
-                continue
-            lo, hi = rng
-            for c in ps.curves:
-                for curve in (page.new[c.field], page.old[c.field]):
-                    y = curve.yData
-                    if y is not None and len(y):
-                        lo, hi = min(lo, float(np.nanmin(y))), max(hi, float(np.nanmax(y)))
-            if (lo, hi) != rng:
-                self._ranges[id(plot)] = (lo, hi)
-                plot.setYRange(lo, hi, padding=0.05)
-
     # -- parameter changes ----------------------------------------------------------------
     def _model_changed(self, *_args) -> None:
-        if self.runner.state != "idle":
-            self.runner.cancel(wait=False)
+        for page in self.pages.values():
+            page.view.stop()
         self.banner.hide()
         i = self.model_box.currentIndex()
         for stack in (self.param_stack, self.stim_stack, self.run_stack, self.trace_stack):
@@ -424,8 +301,7 @@ class NeuronTab(LabTab):
         self.status.emit(f"Neuron: {self.page.spec.name} selected")
 
     def _mode_changed(self, *_args) -> None:
-        if self.runner.state != "idle":
-            self.runner.cancel(wait=False)
+        self.view.stop()
         self.mode = self.mode_box.currentData()
         self.progress.setValue(0)
         self.progress.setEnabled(self.mode == ONESHOT)
@@ -436,12 +312,12 @@ class NeuronTab(LabTab):
     def _params_changed(self, params) -> None:
         self._update_equations()
         if self._live_here():
-            self.runner.send({"params": params})
+            self.view.send({"params": params})
 
     def _stimulus_changed(self, stim) -> None:
         self._update_equations()
         if self._live_here():
-            self.runner.send({"stimulus": stim})
+            self.view.send({"stimulus": stim})
 
     def _run_params_changed(self, run) -> None:
         self.page.stimulus.set_dt(run.dt)
@@ -465,11 +341,7 @@ class NeuronTab(LabTab):
     # -- export -----------------------------------------------------------------------
     def recorded_data(self) -> dict[str, np.ndarray]:
         """Every array recorded by the last run (live: the current screenful), in time order."""
-        if self.sweep is not None and self.sweep.count:
-            return self.sweep.ordered()
-        if self.recording is not None and self.recording.count:
-            return {k: v.copy() for k, v in self.recording.arrays().items()}
-        return {}
+        return self.pages[self.run_key].view.recorded()
 
     def run_parameters(self) -> dict:
         page = self.pages[self.run_key]
@@ -529,6 +401,6 @@ class NeuronTab(LabTab):
         self.tuning.smoke_test()
 
     def shutdown(self) -> None:
-        self._timer.stop()
-        self.runner.cancel(wait=True)
+        for page in self.pages.values():
+            page.view.shutdown()
         self.tuning.shutdown()

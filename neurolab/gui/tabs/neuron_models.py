@@ -18,6 +18,7 @@ from neurolab.core import hh, lif, rate
 from neurolab.core.activations import ACTIVATIONS
 from neurolab.core.params import Param, ParamSet
 from neurolab.core.stimulus import Constant, Stimulus
+from neurolab.gui.widgets.stream_view import Bounds, Curve, PlotSpec
 
 
 class RunParams(ParamSet):
@@ -32,21 +33,6 @@ class RunParams(ParamSet):
 
 
 @dataclass
-class Curve:
-    field: str  # chunk attribute
-    label: str  # legend entry
-    color: int
-
-
-@dataclass
-class PlotSpec:
-    y_label: str
-    y_unit: str
-    curves: list[Curve]
-    y_range: tuple[float, float] | None = None  # fixed while streaming; None = autoscale
-
-
-@dataclass
 class ModelSpec:
     key: str
     name: str
@@ -54,31 +40,10 @@ class ModelSpec:
     params_cls: type[ParamSet]
     input_unit: str
     plots: list[PlotSpec]
-    voltage: str  # field checked for divergence; spike markers go on its plot
-    spike_level: float | None
     run_defaults: dict[str, float]
     stimulus_overrides: dict[str, dict] = field(default_factory=dict)
-    threshold: float | None = None
     equations: Callable[[Any, Stimulus], str] = lambda p, s: ""
-    # Physical range of each traced state; a value outside it means the integration diverged.
-    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)
-    dt_advice: str = ""
-
-    @property
-    def fields(self) -> list[str]:
-        return [c.field for p in self.plots for c in p.curves]
-
-    def out_of_bounds(self, values: dict[str, np.ndarray]) -> tuple[str, int] | None:
-        """(field, first index) where a chunk leaves the finite physical range, or None."""
-        first: tuple[str, int] | None = None
-        for name, x in values.items():
-            lo, hi = self.bounds.get(name, (-np.inf, np.inf))
-            bad = ~np.isfinite(x) | (x < lo) | (x > hi)
-            if bad.any():
-                i = int(np.argmax(bad))
-                if first is None or i < first[1]:
-                    first = (name, i)
-        return first
+    bounds: Bounds = field(default_factory=Bounds)
 
 
 def _num(x: float) -> str:
@@ -133,7 +98,14 @@ MODELS: dict[str, ModelSpec] = {
         params_cls=hh.HHParams,
         input_unit="µA/cm²",
         plots=[
-            PlotSpec("V", "mV", [Curve("V", "V", 0)], (-90.0, 60.0)),
+            PlotSpec(
+                "V",
+                "mV",
+                [Curve("V", "V", 0)],
+                (-90.0, 60.0),
+                spikes="spike_times",
+                spike_level=50.0,
+            ),
             PlotSpec(
                 "gate", "", [Curve("m", "m", 1), Curve("h", "h", 2), Curve("n", "n", 3)], (0, 1)
             ),
@@ -144,12 +116,12 @@ MODELS: dict[str, ModelSpec] = {
             ),
             PlotSpec("input", "µA/cm²", [Curve("I_in", "I_in", 6)]),
         ],
-        voltage="V",
-        spike_level=50.0,
         run_defaults={"dt": 0.025},
         # Even ±100 µA/cm² keeps V within a few hundred mV; gates are fractions.
-        bounds={"V": (-2000.0, 2000.0), "m": (-0.05, 1.05), "h": (-0.05, 1.05), "n": (-0.05, 1.05)},
-        dt_advice=" (Hodgkin–Huxley is accurate at dt ≤ 0.025 ms)",
+        bounds=Bounds(
+            {"V": (-2000.0, 2000.0), "m": (-0.05, 1.05), "h": (-0.05, 1.05), "n": (-0.05, 1.05)},
+            " (Hodgkin–Huxley is accurate at dt ≤ 0.025 ms)",
+        ),
         stimulus_overrides={"ramp": {"duration": 200.0}},
         equations=_hh_equations,
     ),
@@ -160,12 +132,11 @@ MODELS: dict[str, ModelSpec] = {
         params_cls=lif.LIFParams,
         input_unit="",
         plots=[
-            PlotSpec("v", "", [Curve("v", "v", 0)]),
+            PlotSpec(
+                "v", "", [Curve("v", "v", 0)], spikes="spike_times", spike_level=1.1, threshold=1.0
+            ),
             PlotSpec("input J", "", [Curve("I_in", "J", 6)]),
         ],
-        voltage="v",
-        spike_level=1.1,
-        threshold=1.0,
         run_defaults={"dt": 0.1},
         stimulus_overrides={
             "constant": {"amplitude": 1.5},
@@ -187,8 +158,6 @@ MODELS: dict[str, ModelSpec] = {
             PlotSpec("input I", "", [Curve("I_in", "I", 6)]),
             PlotSpec("output y", "", [Curve("y", "y = σ(z)", 0)]),
         ],
-        voltage="y",
-        spike_level=None,
         run_defaults={"dt": 0.1},
         stimulus_overrides={
             "constant": {"amplitude": 1.0},

@@ -31,11 +31,10 @@ class SweepBuffer:
         self.t_abs = np.full(self.n, np.nan)
         self.head = 0  # index the next sample goes to
         self.count = 0  # samples written in total
-        self.spikes: list[float] = []
         self.t_now = 0.0
 
-    def append(self, t: np.ndarray, values: dict[str, np.ndarray], spikes=()) -> None:
-        """Write a chunk of samples (times ``t`` in ms) and its spike times."""
+    def append(self, t: np.ndarray, values: dict[str, np.ndarray]) -> None:
+        """Write a chunk of samples (times ``t`` in ms)."""
         k = len(t)
         if k == 0:
             return
@@ -50,10 +49,6 @@ class SweepBuffer:
         self.head = (self.head + k) % self.n
         self.count += k
         self.t_now = float(t[-1])
-        self.spikes.extend(float(s) for s in np.atleast_1d(spikes))
-        cutoff = self.t_now - self.window
-        if self.spikes and self.spikes[0] < cutoff:
-            self.spikes = [s for s in self.spikes if s >= cutoff]
 
     def segments(self, name: str, gap: int | None = None):
         """(x_new, y_new, x_old, y_old): the fresh sweep and what remains of the last one."""
@@ -66,11 +61,6 @@ class SweepBuffer:
         start = min(self.n, h + gap)
         return self.x[:h], y[:h], self.x[start:], y[start:]
 
-    def spike_x(self) -> np.ndarray:
-        """Screen positions of the spikes shown on the current screen."""
-        s = np.asarray(self.spikes)
-        return np.mod(s, self.window) if len(s) else s
-
     def ordered(self) -> dict[str, np.ndarray]:
         """The buffered samples in time order (for export), with absolute time ``t``."""
         if self.count < self.n:
@@ -79,5 +69,4 @@ class SweepBuffer:
             order = (self.head + np.arange(self.n)) % self.n
         out = {"t": self.t_abs[order]}
         out.update({name: buf[order] for name, buf in self.data.items()})
-        out["spike_times"] = np.asarray(self.spikes, dtype=float)
         return out
