@@ -45,15 +45,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         from neurolab.gui.tabs.neuron import NeuronTab
+        from neurolab.gui.tabs.synapse import SynapseTab
 
         self.neuron = NeuronTab()
+        self.synapse = SynapseTab()
         pages: list[LabTab] = [
             self.neuron,
-            PlaceholderTab(
-                "Synapse",
-                "Post-synaptic current filters, spike trains, filtered spike trains "
-                "and one neuron driving another.",
-            ),
+            self.synapse,
             PlaceholderTab(
                 "Network",
                 "Weight matrices, spiking LIF networks streaming live and the universal "

@@ -17,6 +17,21 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+
+def _import_numba_here() -> None:
+    """Finish numba's lazy imports on the thread that imports the GUI.
+
+    A compiled kernel's first call imports most of numba (its array library
+    among it).  On a worker thread that import competes for the GIL with the
+    GUI thread's painting and was seen to take minutes; here it takes ~0.2 s.
+    """
+    from numba.core.registry import cpu_target
+
+    cpu_target.target_context.refresh()
+
+
+_import_numba_here()
+
 # Every worker thread ever started, so tests (and shutdown) can check none is left running.
 THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()
 

@@ -137,6 +137,9 @@ class ParamPanel(QGroupBox):
         (the last change is always delivered).
     refused(str)
         A typed value was refused; the message names the valid range.
+
+    Parameters named in ``hide`` keep their values but get no row (a view
+    where they play no part).
     """
 
     changed = Signal(object)
@@ -148,6 +151,7 @@ class ParamPanel(QGroupBox):
         title: str = "",
         throttle_ms: int = 30,
         parent: QWidget | None = None,
+        hide: tuple[str, ...] = (),
     ) -> None:
         super().__init__(title, parent)
         self._params = params.copy()
@@ -159,7 +163,8 @@ class ParamPanel(QGroupBox):
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         self.rows: dict[str, _NumberRow | _ChoiceRow] = {}
-        for r, p in enumerate(type(params).declarations()):
+        shown = [p for p in type(params).declarations() if p.name not in hide]
+        for r, p in enumerate(shown):
             if isinstance(p, Param):
                 row = _NumberRow(self, p, getattr(self._defaults, p.name))
                 grid.addWidget(row.label, r, 0)
