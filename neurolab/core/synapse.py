@@ -362,11 +362,13 @@ def filter_spikes(spike_times: Any, t: Any, tau_s: float, n: int = 0) -> np.ndar
 class SynapseParams(ParamSet):
     """One synapse: weight, time constant and order of the filter h."""
 
+    # ±100: one spike then moves a resting LIF by up to w/τ_m; a neuron firing at
+    # ~40 Hz needs w ≈ 25 (mean s = w · rate) to drive its partner past threshold.
     w = Param(
         2.0,
-        -20.0,
-        20.0,
-        0.1,
+        -100.0,
+        100.0,
+        0.5,
         "",
         "Synaptic weight: each spike delivers ∫s dt = w (negative = inhibition)",
         label="w",

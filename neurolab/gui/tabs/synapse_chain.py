@@ -101,7 +101,8 @@ class ChainView(QWidget):
         self.train = TrainEditor("Presynaptic spike train")
         self.source_stack.addWidget(self.stimulus)
         self.source_stack.addWidget(self.train)
-        self.synapse = ParamPanel(SynapseParams(), "Synapse")
+        # Strong enough that the postsynaptic neuron fires at the start.
+        self.synapse = ParamPanel(SynapseParams(w=30.0), "Synapse")
         self.pre = ParamPanel(lif.LIFParams(), "Presynaptic LIF")
         self.post = ParamPanel(lif.LIFParams(), "Postsynaptic LIF")
         self.bias = ParamPanel(ChainParams(), "Postsynaptic bias")

@@ -97,6 +97,8 @@ class FilterView(QWidget):
         )
         self.faint.setOpacity(0.5)
         self.s_curve = PlotPanel.add_curve(self.p_filtered, "s(t)", 0, width=2.5, streaming=False)
+        for row, stretch in enumerate((3, 1, 3)):  # the raster needs little height
+            self.plot.view.ci.layout.setRowStretchFactor(row, stretch)
         self.plot.view.scene().sigMouseClicked.connect(self._clicked)
         self.plot.metadata = self.parameters
 
