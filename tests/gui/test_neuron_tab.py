@@ -329,3 +329,19 @@ def test_text_box_shows_the_value_actually_used(tab):
     assert panel.values().g_Na == 1.5
     assert float(row.edit.text()) == 1.5
     assert float(panel.rows["E_L"].edit.text()) == panel.values().E_L
+
+
+def test_widened_axis_returns_once_the_extreme_data_scroll_off(tab, qtbot):
+    _fast_live(tab, "hh")
+    tab.page.run.set_value("speed", 5000.0)
+    tab.page.stimulus.set_kind("constant")
+    amplitude = tab.page.stimulus.panels["constant"]
+    amplitude.set_value("amplitude", -40.0)
+    tab.start()
+    plot = tab.view.plots[0]
+    qtbot.waitUntil(lambda: plot.viewRange()[1][0] < -100, timeout=5000)
+    amplitude.set_value("amplitude", 10.0)
+    # After a full sweep with normal input the default (-90, 60) mV range is back.
+    qtbot.waitUntil(lambda: plot.viewRange()[1][0] > -100, timeout=8000)
+    tab.stop()
+    tab.runner.wait()

@@ -144,3 +144,21 @@ def test_a_train_that_cannot_fit_its_dead_time_is_refused_with_the_limit(tab, qt
     assert "100 Hz" in sig.args[0]
     assert view.train.message.isVisibleTo(view.train)
     np.testing.assert_array_equal(view.times, before)  # the last good train stays
+
+
+def test_refused_train_values_are_taken_back_in_the_boxes(tab, qtbot):
+    train = tab.filter.train
+    train.set_kind("poisson (refractory)")
+    panel = train.panels["poisson (refractory)"]
+    good_rate = panel.values().rate
+    with qtbot.waitSignal(train.refused, timeout=1000):
+        panel.set_value("rate", 1000.0)  # above 1000/refractory
+    assert panel.values().rate == good_rate
+    assert float(panel.rows["rate"].edit.text()) == good_rate
+
+
+def test_chain_offers_no_explicit_list_and_labels_absent_traces(tab):
+    chain = tab.chain
+    assert chain.train.kind.findData("explicit") == -1
+    chain.source_box.setCurrentIndex(1)
+    assert "spike train" in chain.view.plots[0].titleLabel.text

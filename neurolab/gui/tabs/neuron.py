@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -29,6 +28,7 @@ from neurolab.gui.tabs.activation_view import ActivationView
 from neurolab.gui.tabs.base import LabTab
 from neurolab.gui.tabs.neuron_models import MODELS, ModelSpec, RunParams
 from neurolab.gui.tabs.tuning_view import TuningView
+from neurolab.gui.widgets.common import banner_label, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
 from neurolab.gui.widgets.stimulus_editor import StimulusEditor
@@ -107,13 +107,7 @@ class NeuronTab(LabTab):
         form.addRow("Progress", self.progress)
         col.addWidget(top)
 
-        self.banner = QLabel()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(
-            "background: #fde8e8; color: #7a0010; border: 1px solid #e0a0a0; padding: 6px;"
-        )
-        self.banner.hide()
+        self.banner = banner_label()
         col.addWidget(self.banner)
 
         self.param_stack = QStackedWidget()
@@ -151,11 +145,7 @@ class NeuronTab(LabTab):
         tl.addWidget(self.equations)
         tl.addWidget(self.trace_stack, 1)
 
-        scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(400)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = control_column(controls, min_width=400)
 
         self.views = QTabWidget()
         self.views.addTab(traces, "Traces")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QPushButton,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -22,6 +20,7 @@ from neurolab.core import lif
 from neurolab.core.params import Param, ParamSet
 from neurolab.core.synapse import Chain, ChainParams, SynapseParams, chain_stream
 from neurolab.gui.tabs.neuron_models import MODELS
+from neurolab.gui.widgets.common import banner_label, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
 from neurolab.gui.widgets.stimulus_editor import StimulusEditor
@@ -88,17 +87,12 @@ class ChainView(QWidget):
         buttons.addWidget(self.stop_button)
         form.addRow(buttons)
         controls.addWidget(top)
-        self.banner = QLabel()
-        self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(
-            "background: #fde8e8; color: #7a0010; border: 1px solid #e0a0a0; padding: 6px;"
-        )
-        self.banner.hide()
+        self.banner = banner_label()
         controls.addWidget(self.banner)
 
         self.source_stack = QStackedWidget()
         self.stimulus = StimulusEditor("", MODELS["lif"].stimulus_overrides)
-        self.train = TrainEditor("Presynaptic spike train")
+        self.train = TrainEditor("Presynaptic spike train", explicit=False)
         self.source_stack.addWidget(self.stimulus)
         self.source_stack.addWidget(self.train)
         # Strong enough that the postsynaptic neuron fires at the start.
@@ -118,13 +112,7 @@ class ChainView(QWidget):
         self.train.changed.connect(self._source_edited)
         self.run.changed.connect(self._run_changed)
 
-        left = QWidget()
-        left.setLayout(controls)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setMaximumWidth(380)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = control_column(controls, max_width=380)
 
         self.plot = PlotPanel("Two neurons")
         self.view = StreamView(self.plot, PLOTS, parent=self)
@@ -206,6 +194,10 @@ class ChainView(QWidget):
 
     def _source_changed(self, index: int) -> None:
         self.source_stack.setCurrentIndex(index)
+        # A spike train drives the synapse directly: there is no presynaptic v or J.
+        absent = " (none: a spike train drives the synapse)" if index == 1 else ""
+        self.view.plots[0].setTitle(f"presynaptic neuron{absent}" if absent else None)
+        self.view.plots[3].setTitle(f"input J{absent}" if absent else None)
         self._source_edited(None)
 
     def _run_changed(self, run) -> None:

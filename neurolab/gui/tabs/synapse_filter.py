@@ -14,10 +14,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from neurolab.core.params import Param, ParamSet
 from neurolab.core.synapse import SynapseParams, filter_spikes, kernel, kernel_area
+from neurolab.gui.widgets.common import control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
 from neurolab.gui.widgets.train_editor import TrainEditor
@@ -58,13 +59,7 @@ class FilterView(QWidget):
             panel.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
         self.train.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
         controls.addStretch(1)
-        left = QWidget()
-        left.setLayout(controls)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setMaximumWidth(360)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = control_column(controls, max_width=360)
 
         self.plot = PlotPanel("Filters and spike trains")
         self.p_kernel = self.plot.add_plot("t", "ms", "h", "1/ms", title="Kernel h(t)")

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from neurolab.core import hh, lif, tuning
 from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.gui.widgets.common import control_column, message_label
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
 from neurolab.gui.worker import Runner
@@ -68,18 +67,11 @@ class TuningView(QWidget):
         self.population = ParamPanel(tuning.PopulationParams(), "LIF population")
         self.population.changed.connect(lambda _: self.update_population())
         controls.addWidget(self.population)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message = message_label()
+        self.message.show()  # empty unless something is wrong
         controls.addWidget(self.message)
         controls.addStretch(1)
-        left = QWidget()
-        left.setLayout(controls)
-        scroll = QScrollArea()
-        scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setMaximumWidth(340)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = control_column(controls, max_width=340)
 
         self.plot = PlotPanel("Tuning curves")
         p1 = self.plot.add_plot(

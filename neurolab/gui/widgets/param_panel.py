@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurolab.core.params import Choice, Param, ParamError, ParamSet
+from neurolab.gui.widgets.common import message_label
 
 _LOG_STEPS = 1000
 _MAX_SLIDER_STEPS = 100_000
@@ -176,11 +177,7 @@ class ParamPanel(QGroupBox):
                 grid.addWidget(row.combo, r, 1, 1, 2)
             self.rows[p.name] = row
             row.show(getattr(self._params, p.name))
-        self.message = QLabel()
-        self.message.setObjectName("message")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.hide()
+        self.message = message_label()
         layout.addWidget(self.message)
         self.reset_button = QPushButton("Reset to defaults")
         self.reset_button.setToolTip("Restore every parameter in this group to its default value")

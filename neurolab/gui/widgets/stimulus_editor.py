@@ -50,7 +50,7 @@ class StimulusEditor(QGroupBox):
             self.kind.addItem(cls.label or key, key)
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.preview = PlotPanel("Input preview")
-        plot = self.preview.add_plot("t", "ms", "I", unit, legend=False)
+        plot = self.preview.add_plot("t", "ms", "input", unit, legend=False)
         self.preview_curve = PlotPanel.add_curve(plot, "I", color=6, streaming=False)
         self.preview.setMinimumHeight(150)
         for b in self.preview.export_buttons.values():

@@ -288,12 +288,13 @@ class StreamView(QObject):
         self.frames += 1
 
     def _widen_ranges(self) -> None:
-        """Fixed y ranges keep a streaming plot calm; widen one when the data leave it."""
+        """Fixed y ranges keep a streaming plot calm; widen one while the data on screen
+        leave it, and return to it once they are back inside."""
         for plot, ps in zip(self.plots, self.specs, strict=True):
-            rng = self._ranges.get(id(plot))
-            if rng is None:
+            if ps.y_range is None:
                 continue
-            lo, hi = rng
+            rng = self._ranges.get(id(plot))
+            lo, hi = ps.y_range
             for c in ps.curves:
                 for curve in (self.new[c.field], self.old[c.field]):
                     y = curve.yData

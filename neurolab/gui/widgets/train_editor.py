@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QGroupBox, QLabel, QStackedWidget, QVBo
 
 from neurolab.core.params import ParamError
 from neurolab.core.synapse import TRAINS, ExplicitTimes
+from neurolab.gui.widgets.common import message_label
 from neurolab.gui.widgets.param_panel import ParamPanel
 
 EXPLICIT = "explicit"
@@ -22,7 +23,9 @@ class TrainEditor(QGroupBox):
     changed = Signal(object)  # the current spike-train object (a copy)
     refused = Signal(str)
 
-    def __init__(self, title: str = "Spike train", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str = "Spike train", explicit: bool = True, parent: QWidget | None = None
+    ) -> None:
         super().__init__(title, parent)
         layout = QVBoxLayout(self)
         self.kind = QComboBox()
@@ -31,7 +34,10 @@ class TrainEditor(QGroupBox):
         self.stack = QStackedWidget()
         self.panels: dict[str, ParamPanel] = {}
         self._times: tuple[float, ...] = ()
-        for key, cls in TRAINS.items():
+        self._good: dict[str, object] = {}
+        # Without a raster to click there is no way to fill an explicit list.
+        kinds = {k: c for k, c in TRAINS.items() if explicit or k != EXPLICIT}
+        for key, cls in kinds.items():
             self.kind.addItem(getattr(cls, "label", "") or key, key)
             if key == EXPLICIT:
                 note = QLabel(
@@ -42,15 +48,13 @@ class TrainEditor(QGroupBox):
                 self.stack.addWidget(note)
                 continue
             panel = ParamPanel(cls())
+            self._good[key] = panel.values()
             panel.changed.connect(self._panel_changed)
             panel.refused.connect(self.refused)
             self.panels[key] = panel
             self.stack.addWidget(panel)
         self.kind.currentIndexChanged.connect(self._kind_changed)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
-        self.message.hide()
+        self.message = message_label()
         layout.addWidget(self.kind)
         layout.addWidget(self.stack)
         layout.addWidget(self.message)
@@ -59,7 +63,7 @@ class TrainEditor(QGroupBox):
         return self.kind.currentData()
 
     def set_kind(self, key: str) -> None:
-        self.kind.setCurrentIndex(list(TRAINS).index(key))
+        self.kind.setCurrentIndex(self.kind.findData(key))
 
     def train(self):
         """The current generator (an :class:`ExplicitTimes` for the explicit kind)."""
@@ -79,14 +83,19 @@ class TrainEditor(QGroupBox):
 
     def usable(self) -> bool:
         """True if the current values work together; otherwise say why."""
+        key = self.key()
         try:
             self.train().check()
         except ParamError as err:
             self.message.setText(f"Refused: {err}")
             self.message.show()
+            if key in self.panels:  # show the values still in use
+                self.panels[key].set_values(self._good[key], emit=False)
             self.refused.emit(str(err))
             return False
         self.message.hide()
+        if key in self.panels:
+            self._good[key] = self.panels[key].values()
         return True
 
     def _kind_changed(self, index: int) -> None:
