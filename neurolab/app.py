@@ -68,9 +68,9 @@ def _missing_display_libs() -> list[str]:
 
 def warm_kernels() -> None:
     """Compile or load the cached numba kernels so the first run starts at once."""
-    from neurolab.core import hh, lif, synapse
+    from neurolab.core import hh, lif, network, synapse
 
-    for mod in (hh, lif, synapse):
+    for mod in (hh, lif, network, synapse):
         warm = getattr(mod, "warm_up", None)
         if warm is not None:
             warm()
