@@ -131,6 +131,17 @@ def _grow(a, n):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _push_spike(spk_t, spk_i, ns, t, i):  # pragma: no cover - compiled
+    """Append spike (t, i) to growable buffers holding ``ns`` spikes."""
+    if ns == spk_t.size:
+        spk_t = _grow(spk_t, ns + 1)
+        spk_i = _grow(spk_i, ns + 1)
+    spk_t[ns] = t
+    spk_i[ns] = i
+    return spk_t, spk_i, ns + 1
+
+
+@njit(cache=True)
 def _kernel(J, v, ref_until, k0, dt, tau, t_ref, n_steps, v_out, record):  # pragma: no cover
     """Advance N neurons by ``n_steps`` exact steps, in place.
 
@@ -178,12 +189,7 @@ def _kernel(J, v, ref_until, k0, dt, tau, t_ref, n_steps, v_out, record):  # pra
                 if s < 0.0:
                     s = 0.0
                 t_spk = t_sub + s
-                if ns == spk_t.size:
-                    spk_t = _grow(spk_t, ns + 1)
-                    spk_i = _grow(spk_i, ns + 1)
-                spk_t[ns] = t_spk
-                spk_i[ns] = i
-                ns += 1
+                spk_t, spk_i, ns = _push_spike(spk_t, spk_i, ns, t_spk, i)
                 vi = 0.0
                 ref_until[i] = t_spk + t_ref
                 if ref_until[i] >= t_next:

@@ -43,7 +43,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from neurolab.core.activations import ACTIVATIONS
-from neurolab.core.lif import LIFParams, _n_steps
+from neurolab.core.lif import LIFParams, _n_steps, _push_spike
 from neurolab.core.streaming import check_updates
 
 __all__ = [
@@ -154,13 +154,6 @@ class RateNetwork:
 
 
 @njit(cache=True)
-def _grow(a, n):  # pragma: no cover - compiled
-    b = np.empty(max(2 * a.size, n), a.dtype)
-    b[: a.size] = a
-    return b
-
-
-@njit(cache=True)
 def _a_of(t, tau_m, tau_s):  # pragma: no cover - compiled
     if tau_s == tau_m:
         return (t / tau_m) * math.exp(-t / tau_m)
@@ -246,12 +239,7 @@ def _net_kernel(
                 if x < 0.0:
                     x = 0.0
                 t_spk = t_sub + x
-                if ns == spk_t.size:
-                    spk_t = _grow(spk_t, ns + 1)
-                    spk_i = _grow(spk_i, ns + 1)
-                spk_t[ns] = t_spk
-                spk_i[ns] = i
-                ns += 1
+                spk_t, spk_i, ns = _push_spike(spk_t, spk_i, ns, t_spk, i)
                 vi = 0.0
                 ref_until[i] = t_spk + t_ref
                 if ref_until[i] >= t_next:
