@@ -1,0 +1,476 @@
+"""Universal approximation: a target f on [0, 1] rebuilt from N steep sigmoid pieces.
+
+SPEC §4, notes §5.  A steep sigmoid σ(w (x − b)) is a soft threshold H(x; b); a
+piece P(x; b, δ) = H(x; b) − H(x; b + δ) is a soft box on [b, b + δ]; and
+G(x) = Σ_j f(a_j) P(x; b_j, δ_j) over N equal pieces of [0, 1].  The top plot
+shows f dashed, G bold and the weighted pieces faint; the bottom plot shows
+max |f − G| against N on log–log axes at the current steepness, with the
+current N marked.  Everything is recomputed on the GUI thread: one
+approximation takes about a millisecond and the N sweep about 15 ms.
+
+Typed targets go through the core's whitelist parser (never ``eval``); a
+refused expression is explained under the box and the last good curve stays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+from scipy.special import expit
+
+from neurolab.core.approximation import TARGETS, ApproxResult, approximate, parse_expression
+from neurolab.core.params import Choice, Param, ParamSet
+from neurolab.gui.widgets.common import control_column, message_label
+from neurolab.gui.widgets.param_panel import ParamPanel
+from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
+
+X = np.linspace(0.0, 1.0, 1001)  # evaluation grid: max |f − G| is taken over these points
+MAX_PIECES_DRAWN = 60  # more faint pieces than this are unreadable (and slow to draw)
+N_MAX = 200
+#: N values of the error sweep: log-spaced, so the log–log curve is evenly sampled.
+SWEEP_N = np.unique(np.round(np.geomspace(1, N_MAX, 40)).astype(int))
+EXPRESSION_PAUSE_MS = 600  # a typed expression is applied after this pause (or on Enter)
+DEFAULT_EXPRESSION = "exp(-2*x) * sin(6*pi*x)"
+TYPED = "typed f(x)"
+
+#: Target chooser entry → (key in core TARGETS, formula shown to the student).
+BUILTIN: dict[str, tuple[str, str]] = {
+    "sine": ("sine", "sin(2πx)"),
+    "|x − 0.5|": ("abs", "|x − 0.5|"),
+    "step": ("step", "1 for x ≥ 0.5, 0 below"),
+    "polynomial": ("polynomial", "4x³ − 6x² + 2.5x"),
+}
+ALLOWED_TEXT = "numbers, x, pi, e, + − * / ** ( ) and sin cos exp log sqrt abs tanh"
+
+
+def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
+    """Labelled ticks for a log axis showing values in [lo, hi] (> 0), as ``setTicks`` takes
+    them (positions are log10 of the values): 1…9 within one decade, 1-2-5 over two,
+    every decade over up to eight, and every k-th decade beyond."""
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    decades = max(k1 - k0, 1)
+    mults = range(1, 10) if decades <= 1 else (1, 2, 5) if decades <= 2 else (1,)
+    every = math.ceil(decades / 8)
+    ticks = []
+    for k in range(k0 - k0 % every, k1 + 1, every):
+        for m in mults:
+            v = m * 10.0**k
+            ticks.append((math.log10(v), f"{v:g}".replace("e-0", "e-").replace("e+0", "e")))
+    return [ticks, []]
+
+
+class ApproxParams(ParamSet):
+    """What the universal-approximation construction is built from."""
+
+    target = Choice(
+        "sine",
+        (*BUILTIN, TYPED),
+        "The function f on [0, 1] to approximate; choose “typed f(x)” to enter your own",
+        label="target f",
+    )
+    n_pieces = Param(
+        10,
+        1,
+        N_MAX,
+        1,
+        "",
+        "Number N of equal pieces of [0, 1]; each is a box of height f(midpoint)",
+        integer=True,
+        log=True,
+        label="pieces N",
+    )
+    steepness = Param(
+        1000.0,
+        1.0,
+        10000.0,
+        1.0,
+        "1/x",
+        "Steepness w of each sigmoid σ(w (x − b)): large w makes it a sharp threshold",
+        log=True,
+        label="steepness w",
+    )
+
+
+def max_error_sweep(
+    f: Callable[[np.ndarray], np.ndarray], ns: np.ndarray, steepness: float, x: np.ndarray
+) -> np.ndarray:
+    """max |f − G| over ``x`` for each number of pieces in ``ns``, as :func:`approximate`
+    computes it (open ends), vectorised.
+
+    With open ends G telescopes to h_1 + Σ_k (h_{k+1} − h_k) H(x; e_k) over the inner
+    edges e_k, so N pieces cost N − 1 sigmoids and one matrix product.
+    """
+    x = np.asarray(x, dtype=float)
+    fx = np.broadcast_to(np.asarray(f(x), dtype=float), x.shape)
+    out = np.empty(len(ns))
+    for i, n in enumerate(ns):
+        edges = np.linspace(0.0, 1.0, int(n) + 1)
+        mids = 0.5 * (edges[:-1] + edges[1:])
+        h = np.broadcast_to(np.asarray(f(mids), dtype=float), mids.shape)
+        G = np.full(x.shape, h[0])
+        if n > 1:
+            G = G + np.diff(h) @ expit(steepness * (x[None, :] - edges[1:-1, None]))
+        out[i] = np.max(np.abs(fx - G))
+    return out
+
+
+class ApproximationView(QWidget):
+    """Target, approximation G, its pieces and max |f − G| (also against N).
+
+    Signals
+    -------
+    status(str)
+        Refusals ("Refused: …") and what was applied, for the status bar.
+    """
+
+    status = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._typed_f = parse_expression(DEFAULT_EXPRESSION)
+        self._good_text = DEFAULT_EXPRESSION  # the typed expression currently drawn
+        self._last_tried = DEFAULT_EXPRESSION
+        self._sweep_key: tuple | None = None
+        self._sweep_cache = np.empty(0)
+        self.result: ApproxResult | None = None
+        self.sweep_n = np.empty(0)
+        self.sweep_err = np.empty(0)
+
+        controls = QVBoxLayout()
+        self.params = ParamPanel(ApproxParams(), "Approximation")
+        self.params.changed.connect(lambda _: self.update_all())
+        self.params.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
+        controls.addWidget(self.params)
+        controls.addWidget(self._build_target_box())
+
+        self.show_pieces = QCheckBox(f"Show the individual pieces (at most {MAX_PIECES_DRAWN})")
+        self.show_pieces.setObjectName("show_pieces")
+        self.show_pieces.setToolTip(
+            "Draw each weighted piece f(a_j) P(x; b_j, δ_j) faintly; G is their sum. "
+            f"With more than {MAX_PIECES_DRAWN} pieces only every k-th one is drawn."
+        )
+        self.show_pieces.setChecked(True)
+        self.show_pieces.toggled.connect(lambda _: self._draw())
+        controls.addWidget(self.show_pieces)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("max_error")
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)
+        self.error_label.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        self.error_label.setToolTip("Largest |f(x) − G(x)| over 1001 points of [0, 1]")
+        self.error_detail = QLabel()
+        self.error_detail.setObjectName("max_error_detail")
+        self.error_detail.setWordWrap(True)
+        controls.addWidget(self.error_label)
+        controls.addWidget(self.error_detail)
+        controls.addStretch(1)
+        scroll = control_column(controls, max_width=380, min_width=300)
+
+        self.plot = PlotPanel("Universal approximation")
+        self.p_fit = self.plot.add_plot("x", "", "f and G", "", title="f and G")
+        self.pieces_curve = self.p_fit.plot(
+            [], [], name="pieces", pen=pg.mkPen(PALETTE[2], width=1)
+        )
+        self.pieces_curve.setOpacity(0.45)
+        self.target_curve = self.p_fit.plot(
+            [],
+            [],
+            name="target f(x)",
+            pen=pg.mkPen(PALETTE[6], width=2, style=Qt.PenStyle.DashLine),
+        )
+        self.G_curve = PlotPanel.add_curve(self.p_fit, "G(x)", 0, width=3, streaming=False)
+        self.worst_curve = self.p_fit.plot(
+            [], [], name="largest |f − G|", pen=pg.mkPen(PALETTE[1], width=3)
+        )
+        self.p_fit.setXRange(0.0, 1.0, padding=0.02)
+        # The legend is one row at the top, above the curves (see _fit_y_range).
+        self.p_fit.legend.setColumnCount(4)
+
+        self.p_sweep = self.plot.add_plot(
+            "pieces N", "", "max |f − G|", "", title="max |f − G| against N"
+        )
+        self.p_sweep.setLogMode(x=True, y=True)
+        self.sweep_curve = self.p_sweep.plot(
+            [],
+            [],
+            name="max |f − G|",
+            pen=pg.mkPen(PALETTE[0], width=2),
+            symbol="o",
+            symbolSize=4,
+            symbolPen=None,
+            symbolBrush=PALETTE[0],
+        )
+        self.marker = self.p_sweep.plot(
+            [],
+            [],
+            name="current N",
+            pen=None,
+            symbol="o",
+            symbolSize=12,
+            symbolPen=pg.mkPen(PALETTE[6], width=1.5),
+            symbolBrush=PALETTE[1],
+        )
+        self.p_sweep.legend.setColumnCount(2)
+        self.p_sweep.setXRange(0.0, math.log10(N_MAX), padding=0.02)
+        self.p_sweep.getAxis("bottom").setTicks(
+            [[(math.log10(v), str(v)) for v in (1, 2, 5, 10, 20, 50, 100, 200)], []]
+        )
+        self.plot.view.ci.layout.setRowStretchFactor(0, 3)
+        self.plot.view.ci.layout.setRowStretchFactor(1, 2)
+        self.plot.metadata = self.parameters
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addWidget(self.plot, 1)
+        self.update_all()
+
+    def _build_target_box(self) -> QGroupBox:
+        box = QGroupBox("Target f(x)")
+        bl = QVBoxLayout(box)
+        self.formula = QLabel()
+        self.formula.setObjectName("formula")
+        self.formula.setWordWrap(True)
+        bl.addWidget(self.formula)
+
+        self.expr_editor = QWidget()
+        el = QVBoxLayout(self.expr_editor)
+        el.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("f(x) ="))
+        self.expression = QLineEdit(DEFAULT_EXPRESSION)
+        self.expression.setObjectName("expression")
+        self.expression.setPlaceholderText("e.g. x**2 or sin(2*pi*x) + 0.5*x")
+        self.expression.setToolTip(
+            f"A function of x on [0, 1]. Allowed: {ALLOWED_TEXT}.\n"
+            "Applied on Enter or after a short pause."
+        )
+        row.addWidget(self.expression, 1)
+        el.addLayout(row)
+        hint = QLabel(f"Allowed: {ALLOWED_TEXT}. Enter applies.")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #555;")
+        el.addWidget(hint)
+        self.expr_message = message_label()
+        el.addWidget(self.expr_message)
+        bl.addWidget(self.expr_editor)
+
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(EXPRESSION_PAUSE_MS)
+        self._pause.timeout.connect(self._expression_paused)
+        self.expression.textEdited.connect(lambda _: self._pause.start())
+        self.expression.editingFinished.connect(self._expression_finished)
+        return box
+
+    # -- typed target -------------------------------------------------------------------------
+    def set_expression(self, text: str) -> bool:
+        """Type ``text`` as the target (choosing "typed f(x)"); False if it was refused."""
+        self.expression.setText(text)
+        return self._apply_expression()
+
+    def _expression_paused(self) -> None:
+        if self.expression.text() != self._last_tried:
+            self._apply_expression()
+
+    def _expression_finished(self) -> None:
+        self._pause.stop()
+        if self.expression.text() != self._last_tried:
+            self._apply_expression()
+
+    def _apply_expression(self) -> bool:
+        self._pause.stop()
+        text = self.expression.text()
+        self._last_tried = text
+        try:
+            f = parse_expression(text)
+            values = f(X)
+            bad = ~np.isfinite(values)
+            if bad.any():
+                raise ValueError(
+                    f"f(x) is not finite at x = {X[bad][0]:g}; "
+                    "use a function defined on all of [0, 1]"
+                )
+            n = self.params.values().n_pieces
+            mids = (np.arange(n) + 0.5) / n
+            if not np.isfinite(f(mids)).all():
+                raise ValueError(f"f(x) is not finite at the midpoint of a piece with N = {n}")
+        except ValueError as err:
+            self._refuse_expression(text, str(err))
+            return False
+        previous = (self._typed_f, self._good_text)
+        self._typed_f, self._good_text = f, text.strip()
+        self.expr_message.hide()
+        if self.params.values().target != TYPED:
+            self.params.set_values(self.params.values().copy(target=TYPED), emit=False)
+        if not self.update_all():  # G overflowed
+            self._typed_f, self._good_text = previous
+            self._refuse_expression(text, "G(x) is not finite (too large)")
+            return False
+        self.status.emit(f"Approximation: f(x) = {self._good_text}")
+        return True
+
+    def _refuse_expression(self, text: str, reason: str) -> None:
+        self.expr_message.setText(f"{reason}. Still showing f(x) = {self._good_text}.")
+        self.expr_message.show()
+        self.status.emit(f"Refused: f(x) = {text.strip()}: {reason}")
+
+    def _target_function(self, target: str) -> Callable[[np.ndarray], np.ndarray]:
+        if target == TYPED:
+            return self._typed_f
+        return TARGETS[BUILTIN[target][0]]
+
+    # -- computation --------------------------------------------------------------------------
+    def update_all(self) -> bool:
+        """Recompute G and the N sweep from the controls and redraw; False if refused."""
+        p = self.params.values()
+        typed = p.target == TYPED
+        self.formula.setVisible(not typed)
+        self.expr_editor.setVisible(typed)
+        if not typed:
+            self.formula.setText(f"f(x) = {BUILTIN[p.target][1]}")
+        f = self._target_function(p.target)
+        with np.errstate(all="ignore"):
+            r = approximate(f, p.n_pieces, p.steepness, X)
+        if not (np.isfinite(r.G).all() and np.isfinite(r.max_error)):
+            # Only a typed f can do this: finite on the grid, infinite at a piece's midpoint.
+            reason = f"with N = {p.n_pieces}, f is not finite at a piece's midpoint"
+            if self.result is not None:  # take the refused N back, as ParamPanel does
+                good_n = len(self.result.heights)
+                self.params.set_values(p.copy(n_pieces=good_n), emit=False)
+                reason += f"; N is back to {good_n}"
+            self._refuse_expression(self._good_text, reason)
+            return False
+        self.result = r
+        key = (p.target, self._good_text if typed else "", p.steepness)
+        if key != self._sweep_key:
+            with np.errstate(all="ignore"):
+                self._sweep_cache = max_error_sweep(f, SWEEP_N, p.steepness, X)
+            self._sweep_key = key
+        # The current N joins the sweep, so its marker sits on the curve.
+        i = int(np.searchsorted(SWEEP_N, p.n_pieces))
+        if i < len(SWEEP_N) and SWEEP_N[i] == p.n_pieces:
+            self.sweep_n, self.sweep_err = SWEEP_N.copy(), self._sweep_cache.copy()
+            self.sweep_err[i] = r.max_error
+        else:
+            self.sweep_n = np.insert(SWEEP_N, i, p.n_pieces)
+            self.sweep_err = np.insert(self._sweep_cache, i, r.max_error)
+        self._draw()
+        return True
+
+    def drawn_pieces(self) -> np.ndarray:
+        """Indices of the pieces drawn faintly: all, or every k-th to stay within the cap."""
+        n = len(self.result.heights)
+        step = math.ceil(n / MAX_PIECES_DRAWN)
+        return np.arange(0, n, step)
+
+    def _draw(self) -> None:
+        r = self.result
+        p = self.params.values()
+        n = len(r.heights)
+        self.target_curve.setData(r.x, r.target)
+        self.G_curve.setData(r.x, r.G)
+        legend = self.p_fit.legend
+        if self.show_pieces.isChecked():
+            idx = self.drawn_pieces()
+            xs = np.tile(np.append(r.x, np.nan), len(idx))
+            ys = np.column_stack([r.pieces[idx], np.full(len(idx), np.nan)]).ravel()
+            self.pieces_curve.setData(xs, ys, connect="finite")
+            if len(idx) == n:
+                name = f"the {n} pieces f(a_j) P(x; b_j, δ_j)" if n > 1 else "the 1 piece"
+            else:
+                name = f"one piece in {idx[1] - idx[0]} ({len(idx)} of {n})"
+            if legend.getLabel(self.pieces_curve) is None:
+                legend.addItem(self.pieces_curve, name)
+            legend.getLabel(self.pieces_curve).setText(name)
+        else:
+            self.pieces_curve.setData([], [])
+            legend.removeItem(self.pieces_curve)
+        k = int(np.argmax(np.abs(r.target - r.G)))
+        self.worst_curve.setData([r.x[k], r.x[k]], [r.target[k], r.G[k]])
+        self.p_fit.setTitle(
+            f"f (dashed) and G = Σ pieces with N = {n}, w = {p.steepness:g}:"
+            f" max |f − G| = {r.max_error:.3g}"
+        )
+        self._fit_y_range()
+        # Log axes cannot show an error of exactly 0 (a constant target): leave it out.
+        keep = np.isfinite(self.sweep_err) & (self.sweep_err > 0)
+        self.sweep_curve.setData(self.sweep_n[keep].astype(float), self.sweep_err[keep])
+        if r.max_error > 0:
+            self.marker.setData([float(n)], [r.max_error])
+        else:
+            self.marker.setData([], [])
+        ok = self.sweep_err[keep]
+        lo, hi = (ok.min(), ok.max()) if len(ok) else (1e-3, 1.0)
+        span = max(math.log10(hi / lo), 0.3)
+        # Headroom at the top for the legend row.
+        self.p_sweep.setYRange(math.log10(lo) - 0.05 * span, math.log10(hi) + 0.3 * span, padding=0)
+        self.p_sweep.getAxis("left").setTicks(log_ticks(lo, hi))
+        title = f"max |f − G| against N at w = {p.steepness:g} (log–log)"
+        if len(ok) < len(keep):
+            title += ": an error of exactly 0 is left out" if len(ok) else ": 0 for every N"
+        self.p_sweep.setTitle(title)
+        self.error_label.setText(f"max |f − G| = {r.max_error:.4g}")
+        self.error_detail.setText(
+            f"at x = {r.x[k]:.3f}, with N = {n} {'piece' if n == 1 else 'pieces'} "
+            f"of width {1 / n:.3g} "
+            f"and steepness w = {p.steepness:g}"
+        )
+
+    def _fit_y_range(self) -> None:
+        """f, G and the drawn pieces, with headroom at the top for the legend row."""
+        r = self.result
+        parts = [r.target, r.G]
+        if self.show_pieces.isChecked():
+            parts.append(np.zeros(1))  # every piece runs from 0 to its height
+        lo = min(float(np.min(a)) for a in parts)
+        hi = max(float(np.max(a)) for a in parts)
+        span = hi - lo if hi > lo else max(abs(hi), 1.0)
+        self.p_fit.setYRange(lo - 0.05 * span, hi + 0.25 * span, padding=0)
+
+    # -- export and checks ------------------------------------------------------------------
+    def parameters(self) -> dict:
+        p = self.params.values()
+        return {
+            "target": p.target,
+            "expression": self._good_text,
+            "n_pieces": p.n_pieces,
+            "steepness": p.steepness,
+            "show_pieces": self.show_pieces.isChecked(),
+        }
+
+    def data(self) -> dict[str, np.ndarray]:
+        """x, f, G, every weighted piece (column j of ``pieces`` is piece j), the partition,
+        the heights f(a_j), and the N sweep with its errors."""
+        r = self.result
+        return {
+            "x": r.x.copy(),
+            "target": r.target.copy(),
+            "G": r.G.copy(),
+            "pieces": r.pieces.T.copy(),
+            "edges": r.edges.copy(),
+            "heights": r.heights.copy(),
+            "max_error": np.array([r.max_error]),
+            "sweep_N": self.sweep_n.astype(float),
+            "sweep_max_error": self.sweep_err.copy(),
+        }
+
+    def smoke_test(self) -> None:
+        """Compute once with the current settings; raise if anything is not finite."""
+        if not self.update_all():
+            raise RuntimeError("the approximation is not finite")
+        for name, values in self.data().items():
+            if not np.isfinite(values).all():
+                raise RuntimeError(f"approximation: {name} is not finite")
