@@ -18,7 +18,7 @@ def test_image_equals_histogram_of_the_window(n, max_rows):
     rng = np.random.default_rng(1)
     raster = RasterImage(n, window=100.0, n_bins=200, max_rows=max_rows)
     t_end, all_t, all_i = 0.0, [], []
-    for chunk in range(37):  # 7.3 ms chunks: the screen wraps several times
+    for _ in range(37):  # 7.3 ms chunks: the screen wraps several times
         t0, t_end = t_end, t_end + 7.3
         k = rng.poisson(40)
         t = np.sort(rng.uniform(t0, t_end, k))
