@@ -46,6 +46,7 @@ $(BENCH)/.installed: pyproject.toml
 
 bench: $(BENCH)/.installed
 	$(BENCH)/bin/python benchmarks/bench_hh.py
+	$(BENCH)/bin/python benchmarks/bench_w3.py
 	QT_QPA_PLATFORM=offscreen $(BENCH)/bin/python benchmarks/probe_gui.py
 
 lint: $(VENV)/.test-installed
