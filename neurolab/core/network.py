@@ -548,8 +548,8 @@ def _as_csr(W: Any) -> sp.csr_matrix:
         if Wa.ndim != 2:
             raise ValueError("W must be a 2-D N×N matrix")
         M = sp.csr_matrix(Wa)
-    if M.shape[0] != M.shape[1]:
-        raise ValueError(f"W must be square (got {M.shape})")
+    if M.shape[0] != M.shape[1] or M.shape[0] == 0:
+        raise ValueError(f"W must be square with at least one neuron (got {M.shape})")
     if not np.isfinite(M.data).all():
         raise ValueError("W must be finite")
     return M

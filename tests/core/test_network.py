@@ -350,6 +350,8 @@ def test_random_bias():
 
 def test_invalid_inputs():
     with pytest.raises(ValueError):
+        simulate_lif(np.zeros((0, 0)), np.zeros(0), 10.0, 0.1)
+    with pytest.raises(ValueError):
         simulate_lif(np.zeros((2, 3)), 1.0, 10.0, 0.1)
     with pytest.raises(ValueError):
         simulate_lif(np.zeros((2, 2)), [1.0, 2.0, 3.0], 10.0, 0.1)
