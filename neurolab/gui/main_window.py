@@ -44,19 +44,17 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
 
+        from neurolab.gui.tabs.network import NetworkTab
         from neurolab.gui.tabs.neuron import NeuronTab
         from neurolab.gui.tabs.synapse import SynapseTab
 
         self.neuron = NeuronTab()
         self.synapse = SynapseTab()
+        self.network = NetworkTab()
         pages: list[LabTab] = [
             self.neuron,
             self.synapse,
-            PlaceholderTab(
-                "Network",
-                "Weight matrices, spiking LIF networks streaming live and the universal "
-                "approximation demo.",
-            ),
+            self.network,
             PlaceholderTab(
                 "Training",
                 "Watch a network learn, overfit and recover; gradient descent and autodiff.",
