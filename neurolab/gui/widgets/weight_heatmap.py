@@ -99,6 +99,14 @@ class _CellEditor(QLineEdit):
         super().keyPressEvent(event)
 
 
+def _round_ticks(n: int, most: int) -> list[tuple[int, str]]:
+    """At most ``most`` + 1 ticks on 0…n − 1 at a round spacing (1, 2 or 5 × 10^k)."""
+    raw = max(1.0, n / most)
+    base = 10 ** math.floor(math.log10(raw))
+    step = next(m * base for m in (1, 2, 5, 10) if m * base >= raw)
+    return [(int(j), str(int(j))) for j in np.arange(0, n, step)]
+
+
 class WeightHeatmap(QWidget):
     """A heatmap of a weight matrix with hover readout and optional cell editing.
 
@@ -428,8 +436,11 @@ class WeightHeatmap(QWidget):
         if n_r <= TICK_ALL_MAX:
             left.setTicks([[(i, self._row_names.get(i, str(i))) for i in range(n_r)]])
         else:
-            left.setTicks(None)
-        top.setTicks([[(j, str(j)) for j in range(n_c)]] if n_c <= TICK_ALL_MAX else None)
+            left.setTicks([_round_ticks(n_r, 6)])
+        # The top axis is often narrow: few, round indices so labels never run together.
+        top.setTicks(
+            [[(j, str(j)) for j in range(n_c)]] if n_c <= TICK_ALL_MAX else [_round_ticks(n_c, 3)]
+        )
 
     def _hint(self) -> str:
         if self.editable and not self.downsampled:
