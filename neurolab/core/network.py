@@ -284,7 +284,7 @@ def _heap_pop(ht, hi, hv, nh):  # pragma: no cover - compiled
     return t0, i0, v0, nh
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # nogil: the GUI thread keeps running while a chunk computes
 def _net_kernel(
     indptr,
     indices,

@@ -46,7 +46,7 @@ MAX_SYNAPSES = 20_000_000  # ~240 MB of CSR arrays; more would swamp a classroom
 MAX_KEPT_SPIKES = 10_000_000  # spikes kept for "Export data" (the newest ones)
 FRAME_MS = 33  # redraw at ~30 frames per second from the latest data
 HISTOGRAM_EVERY = 15  # frames between updates of the rate distribution
-CHUNK_MS = 5.0  # simulated time per chunk
+CHUNKS_PER_S = 60  # chunks the worker hands over per second at the set speed
 
 
 class NetworkBuildParams(ParamSet):
@@ -333,13 +333,18 @@ class SpikingNetworkView(QWidget):
         self.busy.setRange(0, 0)  # indeterminate until the network is built
         self.summary.setText(f"Building {net.N} neurons…")
         lif, picked = self.lif.values(), self.picked
-        chunk_ms = max(net.dt, CHUNK_MS)
-        self._net = net
+        chunk_ms = self._chunk_ms(net.dt, self.screen.values().speed)
+        self._net, self._chunk = net, chunk_ms
         self.runner.start(
             lambda: network_run(net, bias, lif, picked, chunk_ms),
             pace=chunk_ms / self.screen.values().speed,
         )
         self._timer.start()
+
+    @staticmethod
+    def _chunk_ms(dt: float, speed: float) -> float:
+        """Simulated ms per chunk: about CHUNKS_PER_S chunks a second, 2–20 ms, whole steps."""
+        return max(dt, round(min(max(speed / CHUNKS_PER_S, 2.0), 20.0) / dt) * dt)
 
     def stop(self) -> None:
         self.runner.cancel(wait=False)
@@ -381,7 +386,7 @@ class SpikingNetworkView(QWidget):
 
     def _screen_changed(self, screen: ScreenParams) -> None:
         if self.runner.state != "idle":
-            self.runner.set_pace(max(self._net.dt, CHUNK_MS) / screen.speed)
+            self.runner.set_pace(self._chunk / screen.speed)
         if screen.window != self.raster.window:
             # A new screen width needs new buffers; the recorded spikes stay.
             old = self.raster
