@@ -235,16 +235,6 @@ def test_digits_are_real_digits_by_a_nearest_class_mean_classifier():
     assert _nearest_mean_accuracy(shuffled) < 0.3
 
 
-def test_digits_equal_scikit_learns_copy():
-    datasets = pytest.importorskip(
-        "sklearn.datasets", reason="scikit-learn is not installed in this environment"
-    )
-    ref = datasets.load_digits()
-    images, labels = D.digits_raw()
-    np.testing.assert_array_equal(images, ref.images)
-    np.testing.assert_array_equal(labels, ref.target)
-
-
 # --------------------------------------------------------------------------- splits
 
 
