@@ -681,11 +681,9 @@ def stream_lif(
         chunk = LIFNetworkChunk(
             (k_start + np.arange(n)) * dt, spk_t, spk_i, rate, v_rec, s_rec, state.record.copy()
         )
-        sent = (yield chunk) or {}
-        record = sent.get("record")
-        updates = check_updates({k: v for k, v in sent.items() if k != "record"})
-        if record is not None:
-            state.set_record(record)
+        updates = check_updates((yield chunk), extra=("record",))
+        if "record" in updates:
+            state.set_record(updates["record"])
         if "params" in updates:
             p = LIFParams.coerce(updates["params"])
         if "stimulus" in updates:

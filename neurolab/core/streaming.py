@@ -13,11 +13,15 @@ from neurolab.core.params import ParamError
 UPDATE_KEYS = frozenset({"params", "stimulus"})
 
 
-def check_updates(updates: dict[str, Any] | None) -> dict[str, Any]:
-    """The updates sent to a stream, refusing keys it does not understand."""
+def check_updates(updates: dict[str, Any] | None, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The updates sent to a stream, refusing keys it does not understand.
+
+    ``extra`` names keys a particular stream accepts besides the common ones.
+    """
     if not updates:
         return {}
-    unknown = set(updates) - UPDATE_KEYS
+    known = UPDATE_KEYS | set(extra)
+    unknown = set(updates) - known
     if unknown:
-        raise ParamError(f"stream accepts 'params' and 'stimulus', not {sorted(unknown)}")
+        raise ParamError(f"stream accepts {sorted(known)}, not {sorted(unknown)}")
     return {k: v for k, v in updates.items() if v is not None}

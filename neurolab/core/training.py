@@ -1,0 +1,433 @@
+"""Training an MLP on a data set: mini-batches, live progress, divergence guard, save/load.
+
+A :class:`Trainer` owns a model, its optimiser and the random streams of one
+run (shuffling, dropout, augmentation), all derived from one seed, so
+:meth:`Trainer.reset` replays the same run bit for bit.  It trains in random
+mini-batches (reshuffled every epoch, the last partial batch included) and
+reports a :class:`Progress` after each batch or epoch: losses, accuracies,
+and per-layer weight and gradient norms (SPEC §1).  :meth:`Trainer.run` is the
+same as a generator for a worker thread (protocol in :mod:`neurolab.core`):
+``gen.send({"params": TrainParams(...)})`` changes the hyper-parameters from
+the next batch.
+
+Divergence — a NaN/inf loss or parameter, or a batch loss a thousand times
+the run's first — stops training with an explanation and restores the last
+parameters whose loss was good (and the optimiser's momentum with them).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from neurolab.core import autodiff as ad
+from neurolab.core.datasets import Augmentation, Dataset, one_hot
+from neurolab.core.export import read_npz, save_npz
+from neurolab.core.losses import LOSSES, check_pairing, loss_value
+from neurolab.core.nn import MLP
+from neurolab.core.optim import SGD
+from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.core.streaming import check_updates
+
+__all__ = [
+    "TrainParams",
+    "Architecture",
+    "Progress",
+    "Diverged",
+    "Trainer",
+    "DIVERGENCE_FACTOR",
+]
+
+DIVERGENCE_FACTOR = 1000.0  # a batch loss this many times the first one means divergence
+
+
+class TrainParams(ParamSet):
+    """Hyper-parameters of a training run."""
+
+    lr = Param(0.1, 1e-4, 100.0, 1e-4, "", "Learning rate η", log=True, label="learning rate η")
+    batch_size = Param(32, 1, 4096, 1, "", "Samples per mini-batch", integer=True, label="batch")
+    momentum = Param(
+        0.0, 0.0, 0.99, 0.01, "", "Momentum β: v ← βv + ∇E, w ← w − ηv", label="momentum β"
+    )
+    weight_decay = Param(
+        0.0, 0.0, 1.0, 1e-4, "", "L2 weight decay λ: adds λθ to the gradient", label="decay λ"
+    )
+    l1 = Param(0.0, 0.0, 1.0, 1e-4, "", "L1 penalty λ₁: adds λ₁·sign(θ) to the gradient")
+    dropout = Param(
+        0.0,
+        0.0,
+        0.9,
+        0.05,
+        "",
+        "Probability of dropping a hidden unit while training",
+        label="dropout p",
+    )
+    epochs = Param(50, 1, 100_000, 1, "", "Epochs to train", integer=True)
+    seed = Param(
+        0,
+        0,
+        2**31 - 1,
+        1,
+        "",
+        "Seed of the initial weights, shuffling, dropout and augmentation",
+        integer=True,
+    )
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """Hidden layers and the output: the input and output widths come from the data."""
+
+    hidden: tuple[int, ...] = (8,)
+    activations: tuple[str, ...] | str = "tanh"
+    output_activation: str = "softmax"
+    loss: str = "ce"
+
+    def hidden_activations(self) -> list[str]:
+        if isinstance(self.activations, str):
+            return [self.activations] * len(self.hidden)
+        if len(self.activations) != len(self.hidden):
+            raise ValueError(
+                f"{len(self.hidden)} hidden layers need {len(self.hidden)} activations"
+            )
+        return list(self.activations)
+
+
+@dataclass
+class Progress:
+    """What a training step reports.
+
+    ``train_loss``/``val_loss`` and the accuracies are of the whole training
+    and validation sets in evaluation mode (no dropout, no augmentation),
+    computed at the end of every epoch (NaN between epochs).  Norms are per
+    layer (W and b together): rows are layers, columns (L1, L2).
+    """
+
+    epoch: int
+    step: int
+    batch: int
+    batches_per_epoch: int
+    epoch_done: bool
+    batch_loss: float
+    train_loss: float = math.nan
+    val_loss: float = math.nan
+    train_accuracy: float = math.nan
+    val_accuracy: float = math.nan
+    weight_norms: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+    grad_norms: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
+    diverged: str | None = None
+
+    @property
+    def finished_epochs(self) -> float:
+        """Epochs done, fractional between epoch ends (for plotting)."""
+        return self.epoch + (0.0 if self.epoch_done else self.batch / self.batches_per_epoch)
+
+
+class Diverged(RuntimeError):
+    """Training stopped because it diverged; the last good parameters are restored."""
+
+
+def _norms(arrays: Sequence[np.ndarray | None], n_layers: int) -> np.ndarray:
+    out = np.zeros((n_layers, 2))
+    for i, a in enumerate(arrays):
+        if a is not None:
+            out[i // 2, 0] += float(np.abs(a).sum())
+            out[i // 2, 1] += float(np.square(a).sum())
+    out[:, 1] = np.sqrt(out[:, 1])
+    return out
+
+
+class Trainer:
+    """Trains an MLP on a :class:`Dataset` in seeded mini-batches.
+
+    Parameters
+    ----------
+    data : Dataset
+    arch : Architecture
+        Hidden widths and activations, output activation and loss; the
+        output width is the number of classes (softmax/CE or MSE on
+        classes), 1 for a two-class logistic/BCE output, or the target width
+        for regression.
+    params : TrainParams
+    augmentation : datasets.Augmentation, optional
+        Applied to every training mini-batch when active.
+    """
+
+    def __init__(
+        self,
+        data: Dataset,
+        arch: Architecture | None = None,
+        params: TrainParams | None = None,
+        augmentation: Augmentation | None = None,
+    ) -> None:
+        self.data = data
+        self.arch = arch or Architecture()
+        self.params = TrainParams.coerce(params)
+        self.augmentation = augmentation
+        if self.arch.loss not in LOSSES:
+            raise ParamError(f"unknown loss {self.arch.loss!r}; choose from {', '.join(LOSSES)}")
+        self.natural = check_pairing(self.arch.loss, self.arch.output_activation, stacklevel=2)
+        self._targets()
+        if data.x_train.shape[0] == 0:
+            raise ParamError("the training set is empty")
+        self.reset()
+
+    # -- set-up -----------------------------------------------------------------------
+    def _targets(self) -> None:
+        """Targets in the form the loss wants, and how accuracy is read from outputs."""
+        d, loss = self.data, self.arch.loss
+        self.classify = d.kind == "classification"
+        if not self.classify:
+            if loss != "mse":
+                raise ParamError(f"a regression set needs the MSE loss, not {loss!r}")
+            self.n_out = d.t_train.shape[1]
+            self._t = [d.t_train, d.t_val, d.t_test]
+            return
+        k = int(d.n_classes)
+        if loss == "bce":
+            if k != 2:
+                raise ParamError(
+                    f"Bernoulli cross-entropy needs two classes; this set has {k}: use CE"
+                )
+            self.n_out = 1
+            self._t = [t.reshape(-1, 1).astype(float) for t in (d.t_train, d.t_val, d.t_test)]
+        elif loss == "ce":
+            self.n_out = k
+            self._t = [d.t_train, d.t_val, d.t_test]
+        else:
+            self.n_out = k
+            self._t = [one_hot(t, k) for t in (d.t_train, d.t_val, d.t_test)]
+
+    def build_model(self) -> MLP:
+        widths = [self.data.n_inputs, *self.arch.hidden, self.n_out]
+        acts = [*self.arch.hidden_activations(), self.arch.output_activation]
+        return MLP(widths, acts, seed=self.params.seed, dropout=self.params.dropout)
+
+    def reset(self) -> None:
+        """Back to the initial weights and random streams of this seed: the same run again."""
+        self.model = self.build_model()
+        p = self.params
+        self.optimizer = SGD(self.model.parameters(), p.lr, p.momentum, p.weight_decay, p.l1)
+        self._shuffle_rng = np.random.default_rng([p.seed, 10])
+        self._augment_rng = np.random.default_rng([p.seed, 11])
+        self.epoch = 0
+        self.step = 0
+        self._perm = np.empty(0, np.int64)
+        self._pos = 0
+        self._first_loss: float | None = None
+        self._epoch_losses: list[float] = []
+        self._good = self._snapshot()
+        self.diverged: str | None = None
+        self.last: Progress | None = None
+
+    def set_params(self, params: TrainParams) -> None:
+        """New hyper-parameters from the next batch (seed changes take effect at reset)."""
+        self.params = TrainParams.coerce(params).copy()
+        o, p = self.optimizer, self.params
+        o.lr, o.momentum, o.weight_decay, o.l1 = p.lr, p.momentum, p.weight_decay, p.l1
+        self.model.dropout = p.dropout
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(self.data.x_train.shape[0] / self.params.batch_size)
+
+    # -- evaluation ---------------------------------------------------------------------
+    def _loss_of(self, x: np.ndarray, t: np.ndarray) -> float:
+        return float(loss_value(self.model, x, t, self.arch.loss, warn=False).val)
+
+    def outputs(self, x: Any) -> np.ndarray:
+        """The model's outputs for ``x`` in evaluation mode."""
+        return self.model.predict(np.asarray(x, dtype=float))
+
+    def predict_classes(self, x: Any) -> np.ndarray:
+        y = self.outputs(x)
+        if y.shape[1] == 1:
+            return (y[:, 0] > 0.5).astype(np.int64)
+        return np.argmax(y, axis=1)
+
+    def evaluate(self, split: str = "val") -> tuple[float, float]:
+        """(loss, accuracy) on "train", "val" or "test" in evaluation mode; NaN when empty
+        (accuracy NaN for regression)."""
+        i = {"train": 0, "val": 1, "test": 2}[split]
+        x = (self.data.x_train, self.data.x_val, self.data.x_test)[i]
+        if x.shape[0] == 0:
+            return math.nan, math.nan
+        was = self.model.training
+        self.model.eval()
+        try:
+            with ad.no_grad():
+                loss = self._loss_of(x, self._t[i])
+        finally:
+            if was:
+                self.model.train()
+        if not self.classify:
+            return loss, math.nan
+        labels = (self.data.t_train, self.data.t_val, self.data.t_test)[i]
+        return loss, float(np.mean(self.predict_classes(x) == labels))
+
+    # -- divergence guard -------------------------------------------------------------------
+    def _snapshot(self) -> tuple[dict, dict]:
+        return self.model.state(), self.optimizer.state()
+
+    def _restore_good(self, why: str) -> Progress:
+        model_state, optim_state = self._good
+        self.model.load_state(model_state)
+        self.optimizer.load_state(optim_state)
+        self.set_params(self.params)  # the user's hyper-parameters, not the snapshot's
+        self.diverged = (
+            f"Training diverged at step {self.step + 1} (epoch {self.epoch + 1}): {why}. "
+            f"The last good parameters are restored. Lower the learning rate "
+            f"(now {self.params.lr:g}) and train again."
+        )
+        progress = self._progress(math.nan, epoch_done=False)
+        progress.diverged = self.diverged
+        self.last = progress
+        return progress
+
+    # -- training -----------------------------------------------------------------------
+    def step_batch(self) -> Progress:
+        """Train on one mini-batch; at the end of an epoch also evaluate."""
+        if self.diverged:
+            raise Diverged(self.diverged)
+        n = self.data.x_train.shape[0]
+        if self._pos >= self._perm.size:
+            self._perm = self._shuffle_rng.permutation(n)
+            self._pos = 0
+        idx = self._perm[self._pos : self._pos + self.params.batch_size]
+        x = self.data.x_train[idx]
+        t = self._t[0][idx]
+        if self.augmentation is not None and self.augmentation.active:
+            x = self.augmentation.apply(x, self._augment_rng, self.data.image_shape)
+        model = self.model
+        model.train()
+        self.optimizer.zero_grad()
+        loss = loss_value(model, x, t, self.arch.loss, warn=False)
+        value = float(loss.val)
+        if self._first_loss is None and math.isfinite(value):
+            self._first_loss = value
+        if not math.isfinite(value):
+            return self._restore_good(f"the batch loss is {value}")
+        if self._first_loss and value > DIVERGENCE_FACTOR * self._first_loss:
+            return self._restore_good(
+                f"the batch loss {value:.3g} is over {DIVERGENCE_FACTOR:g}× the first "
+                f"({self._first_loss:.3g})"
+            )
+        self._good = self._snapshot()  # these parameters gave a good loss
+        loss.backward()
+        params = model.parameters()
+        grads = [p.grad for p in params]
+        grad_norms = _norms(grads, len(model.layers))
+        self.optimizer.step()
+        if not all(np.isfinite(p.val).all() for p in params):
+            return self._restore_good("a parameter became infinite or NaN")
+        self._pos += idx.size
+        self.step += 1
+        self._epoch_losses.append(value)
+        epoch_done = self._pos >= self._perm.size
+        if epoch_done:
+            self.epoch += 1
+        progress = self._progress(value, epoch_done, grad_norms)
+        self.last = progress
+        return progress
+
+    def _progress(
+        self, batch_loss: float, epoch_done: bool, grad_norms: np.ndarray | None = None
+    ) -> Progress:
+        model = self.model
+        p = Progress(
+            epoch=self.epoch,
+            step=self.step,
+            batch=math.ceil(self._pos / self.params.batch_size) if not epoch_done else 0,
+            batches_per_epoch=self.batches_per_epoch,
+            epoch_done=epoch_done,
+            batch_loss=batch_loss,
+            weight_norms=_norms([q.val for q in model.parameters()], len(model.layers)),
+            grad_norms=(grad_norms if grad_norms is not None else np.zeros((len(model.layers), 2))),
+        )
+        if epoch_done:
+            p.train_loss, p.train_accuracy = self.evaluate("train")
+            p.val_loss, p.val_accuracy = self.evaluate("val")
+            self._epoch_losses = []
+        return p
+
+    def step_epoch(self) -> Progress:
+        """Train to the end of the current epoch (a whole one if at its start)."""
+        while True:
+            p = self.step_batch()
+            if p.epoch_done or p.diverged:
+                return p
+
+    def run(self, every: str = "epoch") -> Generator[Progress, Mapping[str, Any] | None, None]:
+        """Train until ``params.epochs`` epochs are done, yielding after each batch or epoch.
+
+        Accepts ``{"params": TrainParams}`` (from the next batch) and
+        ``{"every": "batch"|"epoch"}`` through ``send``.  Stops after
+        yielding a diverged Progress.
+        """
+        if every not in ("batch", "epoch"):
+            raise ValueError(f"every must be 'batch' or 'epoch' (got {every!r})")
+        while self.epoch < self.params.epochs:
+            p = self.step_batch()
+            if every == "batch" or p.epoch_done or p.diverged:
+                updates = check_updates((yield p), extra=("every",))
+                if "params" in updates:
+                    self.set_params(updates["params"])
+                if "every" in updates:
+                    every = updates["every"]
+            if p.diverged:
+                return
+
+    def fit(self) -> Progress:
+        """Train all epochs; raise :class:`Diverged` if the run diverges."""
+        last = self.last
+        for p in self.run("epoch"):
+            last = p
+            if p.diverged:
+                raise Diverged(p.diverged)
+        assert last is not None
+        return last
+
+    # -- files --------------------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Model, optimiser state and run counters to ``.npz`` (no pickle, atomic)."""
+        arrays = {f"model/{k}": v for k, v in self.model.state().items()}
+        arrays.update({f"optim/{k}": v for k, v in self.optimizer.state().items()})
+        meta = {
+            "architecture": {
+                "hidden": list(self.arch.hidden),
+                "activations": self.arch.hidden_activations(),
+                "output_activation": self.arch.output_activation,
+                "loss": self.arch.loss,
+            },
+            "train": self.params.as_dict(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "dataset": self.data.name,
+        }
+        save_npz(path, arrays, meta, kind="neurolab-model")
+
+    def load(self, path: str) -> None:
+        """Restore weights and optimiser state saved by :meth:`save` for this architecture."""
+        try:
+            arrays, meta = read_npz(path)
+        except (OSError, ValueError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path}: not a readable NeuroLab model file ({err})") from None
+        if meta.get("kind") != "neurolab-model":
+            raise ValueError(f"{path}: not a NeuroLab model file")
+        model = {k[6:]: v for k, v in arrays.items() if k.startswith("model/")}
+        optim = {k[6:]: v for k, v in arrays.items() if k.startswith("optim/")}
+        try:
+            self.model.load_state(model)
+            self.optimizer.load_state(optim)
+        except (KeyError, ValueError) as err:
+            raise ValueError(f"{path}: the saved model does not fit this network ({err})") from None
+        info = meta.get("params", {})
+        self.epoch = int(info.get("epoch", 0))
+        self.step = int(info.get("step", 0))
+        self._good = self._snapshot()
+        self.diverged = None
