@@ -136,8 +136,9 @@ def _norms(arrays: Sequence[np.ndarray | None], n_layers: int) -> np.ndarray:
     out = np.zeros((n_layers, 2))
     for i, a in enumerate(arrays):
         if a is not None:
-            out[i // 2, 0] += float(np.abs(a).sum())
-            out[i // 2, 1] += float(np.square(a).sum())
+            flat = a.ravel()
+            out[i // 2, 0] += float(np.abs(flat).sum())
+            out[i // 2, 1] += float(np.dot(flat, flat))
     out[:, 1] = np.sqrt(out[:, 1])
     return out
 
@@ -169,6 +170,7 @@ class Trainer:
         self.arch = arch or Architecture()
         self.params = TrainParams.coerce(params)
         self.augmentation = augmentation
+        self.norms_every_batch = False  # per-batch norms: set by run(every="batch")
         if self.arch.loss not in LOSSES:
             raise ParamError(f"unknown loss {self.arch.loss!r}; choose from {', '.join(LOSSES)}")
         self.natural = check_pairing(self.arch.loss, self.arch.output_activation, stacklevel=2)
@@ -220,8 +222,8 @@ class Trainer:
         self._perm = np.empty(0, np.int64)
         self._pos = 0
         self._first_loss: float | None = None
-        self._epoch_losses: list[float] = []
-        self._good = self._snapshot()
+        self._good_vals: list[np.ndarray] | None = None
+        self._keep_good()
         self.diverged: str | None = None
         self.last: Progress | None = None
 
@@ -271,13 +273,20 @@ class Trainer:
         return loss, float(np.mean(self.predict_classes(x) == labels))
 
     # -- divergence guard -------------------------------------------------------------------
-    def _snapshot(self) -> tuple[dict, dict]:
-        return self.model.state(), self.optimizer.state()
+    def _keep_good(self) -> None:
+        """Copy the current parameters and momentum into the last-good snapshot."""
+        if self._good_vals is None:
+            self._good_vals = [p.val.copy() for p in self.model.parameters()]
+        else:
+            for buf, p in zip(self._good_vals, self.model.parameters(), strict=True):
+                np.copyto(buf, p.val)
+        self._good_optim = self.optimizer.state()
 
     def _restore_good(self, why: str) -> Progress:
-        model_state, optim_state = self._good
-        self.model.load_state(model_state)
-        self.optimizer.load_state(optim_state)
+        for buf, p in zip(self._good_vals, self.model.parameters(), strict=True):
+            np.copyto(p.val, buf)
+            p.grad = None
+        self.optimizer.load_state(self._good_optim)
         self.set_params(self.params)  # the user's hyper-parameters, not the snapshot's
         self.diverged = (
             f"Training diverged at step {self.step + 1} (epoch {self.epoch + 1}): {why}. "
@@ -317,28 +326,34 @@ class Trainer:
                 f"the batch loss {value:.3g} is over {DIVERGENCE_FACTOR:g}× the first "
                 f"({self._first_loss:.3g})"
             )
-        self._good = self._snapshot()  # these parameters gave a good loss
+        self._keep_good()  # these parameters gave a good loss
         loss.backward()
         params = model.parameters()
-        grads = [p.grad for p in params]
-        grad_norms = _norms(grads, len(model.layers))
+        epoch_done = self._pos + idx.size >= self._perm.size
+        # Norms cost as much as a small layer's matmul: only when they are reported.
+        report = epoch_done or self.norms_every_batch
+        grad_norms = _norms([p.grad for p in params], len(model.layers)) if report else None
         self.optimizer.step()
-        if not all(np.isfinite(p.val).all() for p in params):
+        # A NaN or inf anywhere makes the sum of squares NaN or inf.
+        if not all(math.isfinite(float(np.dot(v, v))) for v in (p.val.ravel() for p in params)):
             return self._restore_good("a parameter became infinite or NaN")
         self._pos += idx.size
         self.step += 1
-        self._epoch_losses.append(value)
-        epoch_done = self._pos >= self._perm.size
         if epoch_done:
             self.epoch += 1
-        progress = self._progress(value, epoch_done, grad_norms)
+        progress = self._progress(value, epoch_done, grad_norms, report)
         self.last = progress
         return progress
 
     def _progress(
-        self, batch_loss: float, epoch_done: bool, grad_norms: np.ndarray | None = None
+        self,
+        batch_loss: float,
+        epoch_done: bool,
+        grad_norms: np.ndarray | None = None,
+        norms: bool = True,
     ) -> Progress:
         model = self.model
+        n_layers = len(model.layers)
         p = Progress(
             epoch=self.epoch,
             step=self.step,
@@ -346,13 +361,13 @@ class Trainer:
             batches_per_epoch=self.batches_per_epoch,
             epoch_done=epoch_done,
             batch_loss=batch_loss,
-            weight_norms=_norms([q.val for q in model.parameters()], len(model.layers)),
-            grad_norms=(grad_norms if grad_norms is not None else np.zeros((len(model.layers), 2))),
         )
+        if norms:
+            p.weight_norms = _norms([q.val for q in model.parameters()], n_layers)
+            p.grad_norms = grad_norms if grad_norms is not None else np.zeros((n_layers, 2))
         if epoch_done:
             p.train_loss, p.train_accuracy = self.evaluate("train")
             p.val_loss, p.val_accuracy = self.evaluate("val")
-            self._epoch_losses = []
         return p
 
     def step_epoch(self) -> Progress:
@@ -369,16 +384,16 @@ class Trainer:
         ``{"every": "batch"|"epoch"}`` through ``send``.  Stops after
         yielding a diverged Progress.
         """
-        if every not in ("batch", "epoch"):
-            raise ValueError(f"every must be 'batch' or 'epoch' (got {every!r})")
         while self.epoch < self.params.epochs:
+            if every not in ("batch", "epoch"):
+                raise ValueError(f"every must be 'batch' or 'epoch' (got {every!r})")
+            self.norms_every_batch = every == "batch"
             p = self.step_batch()
             if every == "batch" or p.epoch_done or p.diverged:
                 updates = check_updates((yield p), extra=("every",))
                 if "params" in updates:
                     self.set_params(updates["params"])
-                if "every" in updates:
-                    every = updates["every"]
+                every = updates.get("every", every)
             if p.diverged:
                 return
 
@@ -429,5 +444,5 @@ class Trainer:
         info = meta.get("params", {})
         self.epoch = int(info.get("epoch", 0))
         self.step = int(info.get("step", 0))
-        self._good = self._snapshot()
+        self._keep_good()
         self.diverged = None

@@ -116,6 +116,8 @@ def test_a_learning_rate_of_100_stops_with_the_last_good_parameters():
 
 def test_norms_are_the_layers_l1_and_l2():
     tr = Trainer(_xor(), Architecture((5, 3), "tanh", "softmax", "ce"), TrainParams())
+    assert tr.step_batch().weight_norms.size == 0  # not computed unless reported
+    tr.norms_every_batch = True
     p = tr.step_batch()
     params = tr.model.parameters()
     for layer in range(3):
