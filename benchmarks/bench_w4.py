@@ -142,9 +142,7 @@ def main() -> None:
         med = statistics.median(times[name])
         ratio = "" if name == "NeuroLab" else f"   NeuroLab/peer = {ours / med:.2f}"
         runs = ", ".join(f"{x:.2f}" for x in times[name])
-        print(
-            f"  {name:34s} {med:6.2f} s   accuracy {np.mean(accs[name]):.4f}{ratio}   [{runs}]"
-        )
+        print(f"  {name:34s} {med:6.2f} s   accuracy {np.mean(accs[name]):.4f}{ratio}   [{runs}]")
 
 
 if __name__ == "__main__":
