@@ -44,6 +44,8 @@ New operations can be written outside this module: subclass :class:`Op`
 
 from __future__ import annotations
 
+import itertools
+import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -99,11 +101,14 @@ __all__ = [
     "l2_norm",
 ]
 
-_builtin_sum = sum
-_builtin_abs = abs
 _SCALARS = (int, float)
 
 # ---- state
+
+
+# Creation stamps: a Var is always created after its arguments, so sorting the
+# reachable nodes by stamp is a topological order (no recursion, no DFS bookkeeping).
+_next_n = itertools.count().__next__
 
 
 class _GradMode(threading.local):
@@ -187,7 +192,7 @@ class Var:
         computed under :class:`no_grad`.
     """
 
-    __slots__ = ("val", "grad", "creator", "name", "requires_grad", "_g", "__weakref__")
+    __slots__ = ("val", "grad", "creator", "name", "requires_grad", "_g", "_n", "__weakref__")
     __array_ufunc__ = None  # ``ndarray * Var`` defers to Var.__rmul__
 
     def __init__(
@@ -205,6 +210,7 @@ class Var:
         self.name = name
         self.requires_grad = bool(requires_grad)
         self._g = None
+        self._n = _next_n()
 
     # ---- array-like read access
     @property
@@ -398,6 +404,7 @@ def _new(val: Any, creator: Op | None, requires_grad: bool) -> Var:
     v.name = None
     v.requires_grad = requires_grad
     v._g = None
+    v._n = _next_n()
     return v
 
 
@@ -463,33 +470,35 @@ class Op:
         return self.name
 
 
+_by_stamp = operator.attrgetter("_n")
+
+
 def _toposort(root: Var) -> list[Var]:
-    """Vars reachable from ``root`` that require grad, args before results (iterative DFS)."""
-    order: list[Var] = []
-    seen: set[int] = set()
-    stack: list[Any] = [root]
+    """Vars reachable from ``root`` that require grad, arguments before results.
+
+    Iterative: collect the reachable nodes with an explicit stack, then sort
+    them by creation stamp (every Var is created after its arguments).
+    """
+    nodes: list[Var] = [root]
+    seen = {id(root)}
+    stack = [root]
     push = stack.append
     pop = stack.pop
-    append = order.append
-    add_seen = seen.add
+    keep = nodes.append
+    mark = seen.add
     while stack:
-        v = pop()
-        if type(v) is tuple:  # (var,) marks "children done"
-            append(v[0])
-            continue
-        vid = id(v)
-        if vid in seen:
-            continue
-        add_seen(vid)
-        op = v.creator
+        op = pop().creator
         if op is None:
-            append(v)
             continue
-        push((v,))
         for a in op.args:
-            if a.requires_grad and id(a) not in seen:
-                push(a)
-    return order
+            if a.requires_grad:
+                i = id(a)
+                if i not in seen:
+                    mark(i)
+                    push(a)
+                    keep(a)
+    nodes.sort(key=_by_stamp)
+    return nodes
 
 
 def _backward(root: Var, seed: Any) -> None:
@@ -500,14 +509,16 @@ def _backward(root: Var, seed: Any) -> None:
         if g is None:
             continue
         v._g = None
-        val = v.val
-        if g.dtype != val.dtype:
-            g = g.astype(val.dtype)
         old = v.grad
         op = v.creator
         if op is None:
-            # a leaf's grad is what users and optimizers read: make it a real array
-            v.grad = (g if g.flags.writeable else g.copy()) if old is None else old + g
+            # a leaf's grad is what users and optimizers read: a real array of its dtype
+            dt = v.val.dtype
+            if g.dtype != dt:
+                g = g.astype(dt)
+            elif not g.flags.writeable:
+                g = g.copy()
+            v.grad = g if old is None else old + g
             continue
         v.grad = g if old is None else old + g
         grads = op.backward(g)
@@ -540,9 +551,10 @@ class _Add(Op):
 
     def backward(self, g):
         a, b = self.args
+        gs = g.shape
         return (
-            _unb(g, a.val.shape) if a.requires_grad else None,
-            _unb(g, b.val.shape) if b.requires_grad else None,
+            (g if a.val.shape == gs else _unb(g, a.val.shape)) if a.requires_grad else None,
+            (g if b.val.shape == gs else _unb(g, b.val.shape)) if b.requires_grad else None,
         )
 
 
@@ -555,7 +567,8 @@ class _AddConst(Op):
         self.c = c
 
     def backward(self, g):
-        return (_unb(g, self.args[0].val.shape),)
+        sa = self.args[0].val.shape
+        return (g if g.shape == sa else _unb(g, sa),)
 
     def label(self):
         return f"add {_short(self.c)}"
@@ -579,10 +592,17 @@ class _Mul(Op):
 
     def backward(self, g):
         a, b = self.args
-        return (
-            _unb(g * b.val, a.val.shape) if a.requires_grad else None,
-            _unb(g * a.val, b.val.shape) if b.requires_grad else None,
-        )
+        av, bv = a.val, b.val
+        ga = gb = None
+        if a.requires_grad:
+            ga = g * bv
+            if ga.shape != av.shape:
+                ga = _unb(ga, av.shape)
+        if b.requires_grad:
+            gb = g * av
+            if gb.shape != bv.shape:
+                gb = _unb(gb, bv.shape)
+        return (ga, gb)
 
 
 class _MulConst(Op):
@@ -594,7 +614,9 @@ class _MulConst(Op):
         self.c = c
 
     def backward(self, g):
-        return (_unb(g * self.c, self.args[0].val.shape),)
+        sa = self.args[0].val.shape
+        ga = g * self.c
+        return (ga if ga.shape == sa else _unb(ga, sa),)
 
     def label(self):
         return f"mul {_short(self.c)}"

@@ -239,9 +239,8 @@ def softmax_cross_entropy(z: Any, t: Any) -> Var:
     tv, labels = _ce_targets(t, zv)
     n = _n_samples(zv.shape)
     if labels is not None:
-        picked = np.take_along_axis(
-            logp.reshape(-1, zv.shape[-1]), labels.reshape(-1, 1), axis=1
-        ).sum()
+        lp = logp.reshape(-1, zv.shape[-1])
+        picked = lp[np.arange(lp.shape[0]), labels.ravel()].sum()
     else:
         picked = np.vdot(tv, logp)
     val = np.asarray(-picked / n, dtype=zv.dtype)
