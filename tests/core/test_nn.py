@@ -319,3 +319,28 @@ def test_dense_layer_alone():
     np.testing.assert_allclose(h.val, np.maximum(np.ones((4, 3)) @ layer.W.val, 0))
     h.sum().backward()
     assert layer.W.grad.shape == (3, 2) and [p.name for p in layer.parameters()] == ["W", "b"]
+
+
+def test_training_step_graph_is_freed_by_refcount_alone():
+    import gc
+    import weakref
+
+    net = MLP([4, 8, 3], "relu", output_activation="softmax", seed=0, dropout=0.3)
+    opt = SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    x = np.random.default_rng(0).normal(size=(6, 4))
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            opt.zero_grad()
+            loss = loss_value(net, x, labels, "ce")
+            loss.backward()
+            opt.step()
+            ref = weakref.ref(loss)
+            hidden = weakref.ref(loss.creator.args[0])
+            del loss
+            assert ref() is None and hidden() is None
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
