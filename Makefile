@@ -37,16 +37,20 @@ smoke: $(VENV)/.run-installed
 probe: $(VENV)/.run-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/probe_gui.py
 
-# Peers (Brian2, PyTorch, scikit-learn) live in their own venv: Brian2 needs numpy < 2.4.
+# Peers (Brian2, PyTorch, scikit-learn, micrograd) live in their own venv: Brian2 needs
+# numpy < 2.4. PyPI's torch for Linux brings its CUDA libraries: ~6 GB on first install.
 $(BENCH)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BENCH)
 	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
-	$(BENCH)/bin/python -m pip install --quiet -e . brian2 'numpy<2.4'
+	$(BENCH)/bin/python -m pip install --quiet -e '.[bench]' 'numpy<2.4'
+	$(BENCH)/bin/neurolab --warm-up
 	touch $@
 
 bench: $(BENCH)/.installed
 	$(BENCH)/bin/python benchmarks/bench_hh.py
 	$(BENCH)/bin/python benchmarks/bench_w3.py
+	$(BENCH)/bin/python benchmarks/bench_w4.py
+	$(BENCH)/bin/python benchmarks/bench_autodiff.py
 	QT_QPA_PLATFORM=offscreen $(BENCH)/bin/python benchmarks/probe_gui.py
 
 lint: $(VENV)/.test-installed

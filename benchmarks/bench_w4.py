@@ -7,9 +7,10 @@ Every framework trains the same network on the same 80/20 split
 (v ← βv + ∇E, w ← w − ηv; PyTorch's SGD is exactly that, scikit-learn's with
 ``nesterovs_momentum=False`` is the equivalent v ← βv − η∇E form), no weight
 decay, mini-batches reshuffled every epoch.  Initialisations and shuffles are
-each framework's own, so accuracies differ by a few test images.  NeuroLab
-evaluates the training and validation sets after every epoch (its trainer
-always does, for the live plots); the peers do not.
+each framework's own, so accuracies differ by a few test images.  Like the
+peers, "NeuroLab" tracks the training loss as the mean of the epoch's batch
+losses; "NeuroLab + train eval" also evaluates the whole training set in
+evaluation mode after every epoch, as the Training tab's live plots do.
 
 Frameworks alternate in one process, ``--repeat`` times (≥ 3), medians compared.
 Run: ``python benchmarks/bench_w4.py`` (``make bench`` does it in .venv-bench).
@@ -32,14 +33,19 @@ from neurolab.core.training import Architecture, Trainer, TrainParams
 EPOCHS, BATCH, LR, MOMENTUM, HIDDEN = 50, 32, 0.1, 0.9, 100
 
 
-def neurolab_w4(data, seed: int) -> float:
+def neurolab_w4(data, seed: int, evaluate_train: bool = False) -> float:
     tr = Trainer(
         data,
         Architecture((HIDDEN,), "relu", "softmax", "ce"),
         TrainParams(lr=LR, momentum=MOMENTUM, batch_size=BATCH, epochs=EPOCHS, seed=seed),
     )
+    tr.evaluate_train = evaluate_train
     tr.fit()
     return tr.evaluate("test")[1]
+
+
+def neurolab_w4_eval(data, seed: int) -> float:
+    return neurolab_w4(data, seed, evaluate_train=True)
 
 
 def torch_w4(data, seed: int) -> float:
@@ -113,10 +119,13 @@ def main() -> None:
         f"W4: digits {data.sizes[0]} train / {data.sizes[2]} test, 64-{HIDDEN}-10 ReLU, "
         f"softmax + CE, batch {BATCH}, lr {LR}, momentum {MOMENTUM}, {EPOCHS} epochs"
     )
-    peers = {"NeuroLab": neurolab_w4}
+    peers = {"NeuroLab": neurolab_w4, "NeuroLab + train eval": neurolab_w4_eval}
     if _available("torch"):
         import torch
 
+        # One thread, as NeuroLab's trainer keeps BLAS: with two, PyTorch's small
+        # matmuls sometimes took 30–70 ms a step here (contention on 2 cores).
+        torch.set_num_threads(1)
         peers[f"PyTorch {torch.__version__} ({torch.get_num_threads()} threads)"] = torch_w4
     else:
         print("  PyTorch not installed: skipped")

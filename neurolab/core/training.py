@@ -12,24 +12,27 @@ the next batch.
 
 Divergence — a NaN/inf loss or parameter, or a batch loss a thousand times
 the run's first — stops training with an explanation and restores the last
-parameters whose loss was good (and the optimiser's momentum with them).
+parameters whose loss was good; the optimiser's momentum restarts from zero.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import time
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from neurolab.core import autodiff as ad
 from neurolab.core.datasets import Augmentation, Dataset, one_hot
 from neurolab.core.export import read_npz, save_npz
 from neurolab.core.losses import LOSSES, check_pairing, loss_value
-from neurolab.core.nn import MLP
+from neurolab.core.nn import MLP, activate
 from neurolab.core.optim import SGD
 from neurolab.core.params import Param, ParamError, ParamSet
 from neurolab.core.streaming import check_updates
@@ -104,8 +107,10 @@ class Progress:
 
     ``train_loss``/``val_loss`` and the accuracies are of the whole training
     and validation sets in evaluation mode (no dropout, no augmentation),
-    computed at the end of every epoch (NaN between epochs).  Norms are per
-    layer (W and b together): rows are layers, columns (L1, L2).
+    computed at the end of every epoch (NaN between epochs).  ``epoch_loss``
+    is the mean of the epoch's batch losses as they were trained (what
+    scikit-learn and most training loops report).  Norms are per layer (W
+    and b together): rows are layers, columns (L1, L2).
     """
 
     epoch: int
@@ -114,6 +119,7 @@ class Progress:
     batches_per_epoch: int
     epoch_done: bool
     batch_loss: float
+    epoch_loss: float = math.nan
     train_loss: float = math.nan
     val_loss: float = math.nan
     train_accuracy: float = math.nan
@@ -141,6 +147,17 @@ def _norms(arrays: Sequence[np.ndarray | None], n_layers: int) -> np.ndarray:
             out[i // 2, 1] += float(np.dot(flat, flat))
     out[:, 1] = np.sqrt(out[:, 1])
     return out
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """BLAS on one thread: these matrices are small, and a second BLAS thread fighting
+    the GUI or another process for two cores made W4 1.7–1.8× slower (measured)."""
+    return _blas().limit(limits=1, user_api="blas")
 
 
 class Trainer:
@@ -171,6 +188,9 @@ class Trainer:
         self.params = TrainParams.coerce(params)
         self.augmentation = augmentation
         self.norms_every_batch = False  # per-batch norms: set by run(every="batch")
+        # The training set's loss and accuracy in evaluation mode at every epoch's end:
+        # what the live plots compare with validation.  Off, only epoch_loss remains.
+        self.evaluate_train = True
         if self.arch.loss not in LOSSES:
             raise ParamError(f"unknown loss {self.arch.loss!r}; choose from {', '.join(LOSSES)}")
         self.natural = check_pairing(self.arch.loss, self.arch.output_activation, stacklevel=2)
@@ -221,6 +241,7 @@ class Trainer:
         self.step = 0
         self._perm = np.empty(0, np.int64)
         self._pos = 0
+        self._loss_sum = 0.0
         self._first_loss: float | None = None
         self._good_vals: list[np.ndarray] | None = None
         self._keep_good()
@@ -239,54 +260,58 @@ class Trainer:
         return math.ceil(self.data.x_train.shape[0] / self.params.batch_size)
 
     # -- evaluation ---------------------------------------------------------------------
-    def _loss_of(self, x: np.ndarray, t: np.ndarray) -> float:
-        return float(loss_value(self.model, x, t, self.arch.loss, warn=False).val)
-
     def outputs(self, x: Any) -> np.ndarray:
         """The model's outputs for ``x`` in evaluation mode."""
         return self.model.predict(np.asarray(x, dtype=float))
 
     def predict_classes(self, x: Any) -> np.ndarray:
-        y = self.outputs(x)
-        if y.shape[1] == 1:
-            return (y[:, 0] > 0.5).astype(np.int64)
-        return np.argmax(y, axis=1)
+        """Class indices: the largest output, or output > 0.5 for a single logistic unit."""
+        return self._classes(self.outputs(x))
 
     def evaluate(self, split: str = "val") -> tuple[float, float]:
         """(loss, accuracy) on "train", "val" or "test" in evaluation mode; NaN when empty
-        (accuracy NaN for regression)."""
+        (accuracy NaN for regression).  One forward pass serves both."""
         i = {"train": 0, "val": 1, "test": 2}[split]
         x = (self.data.x_train, self.data.x_val, self.data.x_test)[i]
         if x.shape[0] == 0:
             return math.nan, math.nan
-        was = self.model.training
-        self.model.eval()
+        model, loss = self.model, LOSSES[self.arch.loss]
+        was = model.training
+        model.eval()
         try:
             with ad.no_grad():
-                loss = self._loss_of(x, self._t[i])
+                z = model.logits(x)
+                y = activate(model.output_activation, z)
+                if self.natural and loss.from_logits is not None:
+                    value = float(loss.from_logits(z, self._t[i]).val)
+                else:
+                    value = float(loss.from_outputs(y, self._t[i]).val)
         finally:
             if was:
-                self.model.train()
+                model.train()
         if not self.classify:
-            return loss, math.nan
+            return value, math.nan
         labels = (self.data.t_train, self.data.t_val, self.data.t_test)[i]
-        return loss, float(np.mean(self.predict_classes(x) == labels))
+        return value, float(np.mean(self._classes(y.val) == labels))
+
+    @staticmethod
+    def _classes(y: np.ndarray) -> np.ndarray:
+        return (y[:, 0] > 0.5).astype(np.int64) if y.shape[1] == 1 else np.argmax(y, axis=1)
 
     # -- divergence guard -------------------------------------------------------------------
     def _keep_good(self) -> None:
-        """Copy the current parameters and momentum into the last-good snapshot."""
+        """Copy the current parameters into the last-good snapshot."""
         if self._good_vals is None:
             self._good_vals = [p.val.copy() for p in self.model.parameters()]
         else:
             for buf, p in zip(self._good_vals, self.model.parameters(), strict=True):
                 np.copyto(buf, p.val)
-        self._good_optim = self.optimizer.state()
 
     def _restore_good(self, why: str) -> Progress:
         for buf, p in zip(self._good_vals, self.model.parameters(), strict=True):
             np.copyto(p.val, buf)
             p.grad = None
-        self.optimizer.load_state(self._good_optim)
+        self.optimizer.load_state({})  # the momentum that carried it away restarts at zero
         self.set_params(self.params)  # the user's hyper-parameters, not the snapshot's
         self.diverged = (
             f"Training diverged at step {self.step + 1} (epoch {self.epoch + 1}): {why}. "
@@ -301,6 +326,10 @@ class Trainer:
     # -- training -----------------------------------------------------------------------
     def step_batch(self) -> Progress:
         """Train on one mini-batch; at the end of an epoch also evaluate."""
+        with _one_blas_thread():
+            return self._step_batch()
+
+    def _step_batch(self) -> Progress:
         if self.diverged:
             raise Diverged(self.diverged)
         n = self.data.x_train.shape[0]
@@ -339,6 +368,7 @@ class Trainer:
             return self._restore_good("a parameter became infinite or NaN")
         self._pos += idx.size
         self.step += 1
+        self._loss_sum += value * idx.size
         if epoch_done:
             self.epoch += 1
         progress = self._progress(value, epoch_done, grad_norms, report)
@@ -366,34 +396,59 @@ class Trainer:
             p.weight_norms = _norms([q.val for q in model.parameters()], n_layers)
             p.grad_norms = grad_norms if grad_norms is not None else np.zeros((n_layers, 2))
         if epoch_done:
-            p.train_loss, p.train_accuracy = self.evaluate("train")
+            p.epoch_loss = self._loss_sum / self.data.x_train.shape[0]
+            self._loss_sum = 0.0
+            if self.evaluate_train:
+                p.train_loss, p.train_accuracy = self.evaluate("train")
             p.val_loss, p.val_accuracy = self.evaluate("val")
         return p
 
     def step_epoch(self) -> Progress:
         """Train to the end of the current epoch (a whole one if at its start)."""
-        while True:
-            p = self.step_batch()
-            if p.epoch_done or p.diverged:
-                return p
+        return self._train_until(math.inf)
 
-    def run(self, every: str = "epoch") -> Generator[Progress, Mapping[str, Any] | None, None]:
-        """Train until ``params.epochs`` epochs are done, yielding after each batch or epoch.
+    def _train_until(self, seconds: float) -> Progress:
+        """Batches until an epoch ends, the run diverges or ``seconds`` have passed."""
+        end = time.perf_counter() + seconds
+        with _one_blas_thread():
+            while True:
+                p = self._step_batch()
+                if p.epoch_done or p.diverged or time.perf_counter() >= end:
+                    break
+        if p.weight_norms.size == 0:  # grads still hold this last batch's
+            params = self.model.parameters()
+            n_layers = len(self.model.layers)
+            p.weight_norms = _norms([q.val for q in params], n_layers)
+            p.grad_norms = _norms([q.grad for q in params], n_layers)
+        return p
 
-        Accepts ``{"params": TrainParams}`` (from the next batch) and
-        ``{"every": "batch"|"epoch"}`` through ``send``.  Stops after
-        yielding a diverged Progress.
+    def run(
+        self, every: str | float = "epoch"
+    ) -> Generator[Progress, Mapping[str, Any] | None, None]:
+        """Train until ``params.epochs`` epochs are done, yielding progress.
+
+        ``every`` is "batch", "epoch", or a number of seconds: yield after
+        that much training time or at an epoch's end, whichever comes first
+        (a live view's pace: few hand-overs, prompt updates).  Accepts
+        ``{"params": TrainParams}`` (from the next batch) and ``{"every": …}``
+        through ``send``.  Stops after yielding a diverged Progress.
         """
         while self.epoch < self.params.epochs:
-            if every not in ("batch", "epoch"):
-                raise ValueError(f"every must be 'batch' or 'epoch' (got {every!r})")
-            self.norms_every_batch = every == "batch"
-            p = self.step_batch()
-            if every == "batch" or p.epoch_done or p.diverged:
-                updates = check_updates((yield p), extra=("every",))
-                if "params" in updates:
-                    self.set_params(updates["params"])
-                every = updates.get("every", every)
+            if every == "batch":
+                self.norms_every_batch = True
+                p = self.step_batch()
+            elif every == "epoch":
+                self.norms_every_batch = False
+                p = self.step_epoch()
+            elif isinstance(every, int | float) and every > 0:
+                self.norms_every_batch = False
+                p = self._train_until(float(every))
+            else:
+                raise ValueError(f"every must be 'batch', 'epoch' or seconds > 0 (got {every!r})")
+            updates = check_updates((yield p), extra=("every",))
+            if "params" in updates:
+                self.set_params(updates["params"])
+            every = updates.get("every", every)
             if p.diverged:
                 return
 

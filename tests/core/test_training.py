@@ -176,3 +176,22 @@ def test_save_and_load_round_trip(tmp_path):
     other = Trainer(_xor(), Architecture((3,), "tanh", "softmax", "ce"))
     with pytest.raises(ValueError, match="does not fit"):
         other.load(str(path))
+
+
+def test_epoch_loss_is_the_mean_of_the_batch_losses_and_train_eval_can_be_off():
+    data = D.load("blobs", n=50, noise=0.2, seed=1, val_fraction=0.2, test_fraction=0.0)
+    tr = Trainer(data, Architecture((4,), "tanh", "softmax", "ce"), TrainParams(batch_size=8))
+    n = data.x_train.shape[0]
+    sizes = [min(8, n - i) for i in range(0, n, 8)]
+    gen = tr.run("batch")
+    losses = [next(gen).batch_loss]
+    while len(losses) < len(sizes):
+        losses.append(gen.send(None).batch_loss)
+    last = tr.last
+    assert last.epoch_done
+    assert last.epoch_loss == pytest.approx(np.dot(losses, sizes) / n, rel=1e-12)
+    assert last.train_loss == pytest.approx(tr.evaluate("train")[0], rel=1e-12)
+    tr.evaluate_train = False
+    p = tr.step_epoch()
+    assert math.isnan(p.train_loss) and math.isfinite(p.epoch_loss) and math.isfinite(p.val_loss)
+    gen.close()
