@@ -188,6 +188,7 @@ class Trainer:
         self.params = TrainParams.coerce(params)
         self.augmentation = augmentation
         self.norms_every_batch = False  # per-batch norms: set by run(every="batch")
+        self._pending_params: TrainParams | None = None
         # The training set's loss and accuracy in evaluation mode at every epoch's end:
         # what the live plots compare with validation.  Off, only epoch_loss remains.
         self.evaluate_train = True
@@ -329,7 +330,15 @@ class Trainer:
         with _one_blas_thread():
             return self._step_batch()
 
+    def set_params_later(self, params: TrainParams) -> None:
+        """New hyper-parameters from the next batch; safe to call from another thread
+        while this trainer runs (the next batch picks them up)."""
+        self._pending_params = TrainParams.coerce(params).copy()
+
     def _step_batch(self) -> Progress:
+        pending, self._pending_params = self._pending_params, None
+        if pending is not None:
+            self.set_params(pending)
         if self.diverged:
             raise Diverged(self.diverged)
         n = self.data.x_train.shape[0]

@@ -195,3 +195,12 @@ def test_epoch_loss_is_the_mean_of_the_batch_losses_and_train_eval_can_be_off():
     p = tr.step_epoch()
     assert math.isnan(p.train_loss) and math.isfinite(p.epoch_loss) and math.isfinite(p.val_loss)
     gen.close()
+
+
+def test_params_set_for_later_apply_at_the_next_batch():
+    tr = Trainer(_xor(), XOR_ARCH, TrainParams(lr=0.5, batch_size=8))
+    tr.step_batch()
+    tr.set_params_later(tr.params.copy(lr=0.01, dropout=0.2))
+    assert tr.optimizer.lr == 0.5
+    tr.step_batch()
+    assert tr.optimizer.lr == 0.01 and tr.model.dropout == 0.2
