@@ -34,6 +34,17 @@ def save_file(parent: QWidget, caption: str, suggested: str, filters: str) -> st
     return path
 
 
+def open_file(parent: QWidget, caption: str, filters: str) -> str | None:
+    """Ask for a file to read; remembers the last folder used."""
+    settings = QSettings()
+    folder = settings.value("open/folder", os.path.expanduser("~"))
+    path, _ = QFileDialog.getOpenFileName(parent, caption, folder, filters)
+    if not path:
+        return None
+    settings.setValue("open/folder", os.path.dirname(path))
+    return path
+
+
 def show_error(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.warning(parent, title, text)
 

@@ -1,0 +1,943 @@
+"""Watch a network learn, overfit and recover.
+
+The left column chooses the data, the network and the optimiser; the worker
+trains (core :class:`~neurolab.core.training.Trainer`) and hands over progress
+and a picture of the model a few times a second; the plots redraw at a fixed
+rate from the latest of them.  Pausing stops the worker between batches and
+keeps the trainer, so Step, Train and Reset all continue from the same state.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neurolab.core import datasets
+from neurolab.core.datasets import Augmentation, Dataset
+from neurolab.core.losses import UnnaturalPairingWarning
+from neurolab.core.model_views import ModelView, data_bounds, view_1d, view_2d, view_classes
+from neurolab.core.params import ParamError
+from neurolab.core.training import Architecture, Progress, Trainer, TrainParams
+from neurolab.gui import dialogs
+from neurolab.gui.tabs.training_arch import ArchitectureEditor
+from neurolab.gui.tabs.training_lessons import LESSONS
+from neurolab.gui.widgets.common import banner_label, control_column, message_label
+from neurolab.gui.widgets.param_panel import ParamPanel
+from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
+from neurolab.gui.worker import Runner
+
+FRAME_MS = 40  # redraw from the latest data at 25 frames per second
+HAND_OVER_S = 0.04  # training time between hand-overs to the GUI
+VIEW_EVERY_S = 0.15  # a new picture of the model at most this often
+GRID = 80  # decision-surface grid points per axis
+CSV = "csv"
+GHOST = (150, 150, 150)
+EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")
+
+
+@dataclass
+class Update:
+    progress: Progress
+    view: ModelView | None
+
+
+class History:
+    """The curves of one run: per-epoch losses and accuracies, norms over time.
+
+    The worker appends while the GUI draws, so both go through a lock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._epochs: list[tuple[float, float, float, float, float]] = []
+        self._norms: list[tuple[float, np.ndarray, np.ndarray]] = []
+
+    def add(self, p: Progress) -> None:
+        with self._lock:
+            if p.epoch_done:
+                self._epochs.append(
+                    (p.epoch, p.train_loss, p.val_loss, p.train_accuracy, p.val_accuracy)
+                )
+            if p.weight_norms.size:
+                self._norms.append(
+                    (p.finished_epochs, p.weight_norms[:, 1].copy(), p.grad_norms[:, 1].copy())
+                )
+
+    def __len__(self) -> int:
+        return len(self._epochs)
+
+    def column(self, name: str) -> list[float]:
+        """One per-epoch column: epoch, train_loss, val_loss, train_accuracy, val_accuracy."""
+        i = EPOCH_COLUMNS.index(name)
+        with self._lock:
+            return [row[i] for row in self._epochs]
+
+    def snapshot(self) -> dict[str, np.ndarray]:
+        """Consistent copies: per-epoch columns, and norm_epoch with (T, layers) norms."""
+        with self._lock:
+            rows, norms = list(self._epochs), list(self._norms)
+        e = np.array(rows, dtype=float).reshape(-1, len(EPOCH_COLUMNS))
+        out = {name: e[:, i] for i, name in enumerate(EPOCH_COLUMNS)}
+        out["norm_epoch"] = np.array([n[0] for n in norms], dtype=float)
+        out["weight_l2"] = np.array([n[1] for n in norms]) if norms else np.empty((0, 0))
+        out["grad_l2"] = np.array([n[2] for n in norms]) if norms else np.empty((0, 0))
+        return out
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """For export: 1-D columns, one per layer for the norms."""
+        snap = self.snapshot()
+        w, g = snap.pop("weight_l2"), snap.pop("grad_l2")
+        for layer in range(w.shape[1] if w.ndim == 2 else 0):
+            snap[f"weight_l2_layer{layer + 1}"] = w[:, layer]
+            snap[f"grad_l2_layer{layer + 1}"] = g[:, layer]
+        return snap
+
+
+def make_view(trainer: Trainer) -> ModelView | None:
+    """The picture of the model that fits its data."""
+    d = trainer.data
+    if d.kind == "classification" and d.n_inputs == 2:
+        return view_2d(trainer.model, data_bounds(d.x_all), GRID)
+    if d.kind == "regression" and d.n_inputs == 1:
+        x = d.x_all[:, 0]
+        return view_1d(trainer.model, d.x_range or (float(x.min()), float(x.max())))
+    if d.kind == "classification":
+        if d.x_test.shape[0]:
+            return view_classes(trainer.model, d.x_test, d.t_test, d.n_classes, "test")
+        if d.x_val.shape[0]:
+            return view_classes(trainer.model, d.x_val, d.t_val, d.n_classes, "validation")
+    return None
+
+
+def training_stream(trainer: Trainer, history: History):
+    """Train in the worker: progress every ~40 ms of training, a model picture every ~150 ms.
+
+    The curves are recorded here, in the worker, so a pause (which drops hand-overs
+    still queued for the GUI) loses none of them.
+    """
+    gen = trainer.run(HAND_OVER_S)
+    last_view = -math.inf
+    try:
+        p = next(gen)
+    except StopIteration:
+        return
+    while True:
+        history.add(p)
+        view = None
+        now = time.perf_counter()
+        if p.epoch_done or p.diverged or now - last_view >= VIEW_EVERY_S:
+            view, last_view = make_view(trainer), now
+        updates = yield Update(p, view)
+        try:
+            p = gen.send(updates)
+        except StopIteration:
+            return
+
+
+def log_ticks(values: np.ndarray) -> list[tuple[float, str]]:
+    """Readable ticks for a log axis over ``values``: 1-2-5 per decade over a few
+    decades, decades only over many (pyqtgraph's own crowd together)."""
+    v = values[np.isfinite(values) & (values > 0)]
+    if v.size == 0:
+        return []
+    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    mults = (1, 2, 5) if hi - lo <= 3 else (1,)
+    step = max(1, (hi - lo) // 6)
+    ticks = [
+        (math.log10(m * 10.0**e), f"{m * 10.0**e:g}")
+        for e in range(lo, hi + 1, step if mults == (1,) else 1)
+        for m in mults
+    ]
+    return ticks
+
+
+def _positive(values) -> np.ndarray:
+    """Values for a log axis: non-positive and non-finite ones become NaN (gaps)."""
+    a = np.array(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        a[~(a > 0)] = np.nan
+    return a
+
+
+class TrainView(QWidget):
+    status = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.trainer: Trainer | None = None
+        self.history = History()
+        self.ghost: dict[str, np.ndarray] | None = None
+        self.view: ModelView | None = None
+        self.frames = 0
+        self._dirty = False
+        self._csv: Dataset | None = None
+        self._build_controls()
+        self._build_plots()
+        self.runner = Runner(self)
+        self.runner.chunk.connect(self._on_update)
+        self.runner.failed.connect(self._failed)
+        self.runner.finished.connect(self._finished)
+        self.runner.stateChanged.connect(self._state)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+        self.rebuild()
+
+    # -- building -------------------------------------------------------------------------
+    def _build_controls(self) -> None:
+        controls = QVBoxLayout()
+        run_box = QGroupBox("Train")
+        run = QVBoxLayout(run_box)
+        row = QHBoxLayout()
+        self.train_button = QPushButton("Train")
+        self.train_button.setToolTip("Train, or pause (Space)")
+        self.train_button.clicked.connect(self.toggle_run)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Back to the same initial weights: the same run again")
+        self.reset_button.clicked.connect(self.reset)
+        row.addWidget(self.train_button)
+        row.addWidget(self.reset_button)
+        run.addLayout(row)
+        row = QHBoxLayout()
+        self.batch_button = QPushButton("Step batch")
+        self.batch_button.setToolTip("Train on one mini-batch")
+        self.batch_button.clicked.connect(self.step_batch)
+        self.epoch_button = QPushButton("Step epoch")
+        self.epoch_button.setToolTip("Train to the end of the epoch")
+        self.epoch_button.clicked.connect(self.step_epoch)
+        row.addWidget(self.batch_button)
+        row.addWidget(self.epoch_button)
+        run.addLayout(row)
+        self.progress = QProgressBar()
+        self.progress.setFormat("epoch %v / %m")
+        run.addWidget(self.progress)
+        self.counter = QLabel()
+        self.counter.setObjectName("counter")
+        run.addWidget(self.counter)
+        row = QHBoxLayout()
+        self.keep_button = QPushButton("Keep this run")
+        self.keep_button.setToolTip("Freeze the current curves in grey to compare the next run")
+        self.keep_button.clicked.connect(self.keep_run)
+        self.clear_ghost_button = QPushButton("Clear kept")
+        self.clear_ghost_button.clicked.connect(self.clear_ghost)
+        row.addWidget(self.keep_button)
+        row.addWidget(self.clear_ghost_button)
+        run.addLayout(row)
+        controls.addWidget(run_box)
+        self.banner = banner_label()
+        controls.addWidget(self.banner)
+
+        lesson_box = QGroupBox("Lessons")
+        lessons = QVBoxLayout(lesson_box)
+        row = QHBoxLayout()
+        self.lesson_box = QComboBox()
+        self.lesson_box.addItems(list(LESSONS))
+        self.lesson_box.setToolTip("Ready settings: overfitting and its remedies")
+        self.lesson_button = QPushButton("Load")
+        self.lesson_button.clicked.connect(lambda: self.load_lesson(self.lesson_box.currentText()))
+        row.addWidget(self.lesson_box, 1)
+        row.addWidget(self.lesson_button)
+        lessons.addLayout(row)
+        self.lesson_text = QLabel()
+        self.lesson_text.setWordWrap(True)
+        self.lesson_text.hide()
+        lessons.addWidget(self.lesson_text)
+        controls.addWidget(lesson_box)
+
+        data_box = QGroupBox("Data")
+        data = QVBoxLayout(data_box)
+        form = QFormLayout()
+        self.data_choice = QComboBox()
+        for name, spec in datasets.DATASETS.items():
+            self.data_choice.addItem(spec.label, name)
+        self.data_choice.addItem("Your CSV file…", CSV)
+        self.data_choice.setToolTip("The data set to learn")
+        form.addRow("Set", self.data_choice)
+        data.addLayout(form)
+        self.data_panels: dict[str, ParamPanel] = {}
+        self.data_stack = QStackedWidget()
+        for name, spec in datasets.DATASETS.items():
+            panel = ParamPanel(spec(), "")
+            panel.changed.connect(lambda _v: self.rebuild())
+            panel.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
+            self.data_panels[name] = panel
+            self.data_stack.addWidget(panel)
+        csv_page = QWidget()
+        csv_layout = QVBoxLayout(csv_page)
+        self.csv_button = QPushButton("Open CSV…")
+        self.csv_button.setToolTip("Features in columns, the class or target in the last column")
+        self.csv_button.clicked.connect(self.open_csv)
+        self.csv_label = QLabel("No file yet")
+        self.csv_label.setWordWrap(True)
+        csv_layout.addWidget(self.csv_button)
+        csv_layout.addWidget(self.csv_label)
+        self.data_stack.addWidget(csv_page)
+        data.addWidget(self.data_stack)
+        self.data_message = message_label()
+        data.addWidget(self.data_message)
+        self.data_choice.setCurrentIndex(self.data_choice.findData("xor"))
+        self.data_stack.setCurrentIndex(self.data_choice.currentIndex())
+        self.data_choice.currentIndexChanged.connect(self._data_chosen)
+        controls.addWidget(data_box)
+
+        self.arch = ArchitectureEditor(Architecture((8,), "tanh", "softmax", "ce"))
+        self.arch.changed.connect(lambda _a: self.rebuild())
+        controls.addWidget(self.arch)
+        self.train_params = ParamPanel(TrainParams(), "Optimiser")
+        self.train_params.changed.connect(self._params_changed)
+        self.train_params.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
+        controls.addWidget(self.train_params)
+        aug_box = QGroupBox("Augmentation")
+        aug = QVBoxLayout(aug_box)
+        self.augment_check = QCheckBox("Augment every training batch")
+        self.augment_check.setToolTip("Jitter inputs, or shift and add noise to images, per batch")
+        self.augment_check.toggled.connect(self._augment_changed)
+        aug.addWidget(self.augment_check)
+        self.augment = ParamPanel(Augmentation(jitter=0.1, max_shift=1, pixel_noise=0.05), "")
+        self.augment.changed.connect(self._augment_changed)
+        aug.addWidget(self.augment)
+        controls.addWidget(aug_box)
+        controls.addStretch(1)
+        self.controls = control_column(controls, max_width=400)
+
+    def _build_plots(self) -> None:
+        self.plot = PlotPanel("Learning curves")
+        self.p_loss = self.plot.add_plot("epoch", "", "loss", "", title="Loss (log scale)")
+        self.p_loss.setLogMode(y=True)
+        self.p_acc = self.plot.add_plot(
+            "epoch", "", "accuracy", "", title="Accuracy", link_x=self.p_loss
+        )
+        self.p_acc.setYRange(0, 1.02)
+        self.p_norm = self.plot.add_plot(
+            "epoch",
+            "",
+            "L2 norm",
+            "",
+            title="Per-layer weight (—) and gradient (- -) norms",
+            link_x=self.p_loss,
+            legend="left",
+        )
+        self.p_norm.setLogMode(y=True)
+        dash = Qt.PenStyle.DashLine
+        self.curves = {
+            "train_loss": self.p_loss.plot(
+                [], [], name="training", pen=pg.mkPen(PALETTE[0], width=2)
+            ),
+            "val_loss": self.p_loss.plot(
+                [], [], name="validation", pen=pg.mkPen(PALETTE[1], width=2, style=dash)
+            ),
+            "train_acc": self.p_acc.plot(
+                [], [], name="training", pen=pg.mkPen(PALETTE[0], width=2)
+            ),
+            "val_acc": self.p_acc.plot(
+                [], [], name="validation", pen=pg.mkPen(PALETTE[1], width=2, style=dash)
+            ),
+        }
+        # Kept runs join the legend only once there is one (see keep_run).
+        self.ghosts = {
+            key: plot.plot([], [], pen=pg.mkPen(GHOST, width=1.5, style=style))
+            for key, plot, style in (
+                ("train_loss", self.p_loss, Qt.PenStyle.SolidLine),
+                ("val_loss", self.p_loss, dash),
+                ("train_acc", self.p_acc, Qt.PenStyle.SolidLine),
+                ("val_acc", self.p_acc, dash),
+            )
+        }
+        # Where the curves are not: loss falls from the top left, accuracy rises to the top.
+        self.p_loss.legend.setOffset((10, -10))
+        self.p_acc.legend.setOffset((-10, -10))
+
+        self.norm_curves: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
+        self.plot.metadata = self.parameters
+
+        self.model_plot = PlotPanel("What the network does")
+        self.p_model = self.model_plot.add_plot("x₁", "", "x₂", "", legend=True)
+        self.model_plot.metadata = self.parameters
+        self.maps = pg.GraphicsLayoutWidget()
+        self.maps.setMinimumHeight(120)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.model_plot)
+        right.addWidget(self.maps)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        plots = QSplitter(Qt.Orientation.Horizontal)
+        plots.addWidget(self.plot)
+        plots.addWidget(right)
+        plots.setStretchFactor(0, 1)
+        plots.setStretchFactor(1, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.controls)
+        layout.addWidget(plots, 1)
+
+    # -- state ----------------------------------------------------------------------------
+    def dataset_name(self) -> str:
+        return self.data_choice.currentData()
+
+    def parameters(self) -> dict:
+        arch = self.arch.architecture()
+        name = self.dataset_name()
+        return {
+            "dataset": name,
+            "dataset_params": (
+                self.data_panels[name].values().as_dict()
+                if name != CSV
+                else {"file": self.csv_label.text()}
+            ),
+            "architecture": {
+                "hidden": list(arch.hidden),
+                "activations": arch.hidden_activations(),
+                "output_activation": arch.output_activation,
+                "loss": arch.loss,
+            },
+            "train": self.train_params.values().as_dict(),
+            "augmentation": self.augment.values().as_dict()
+            if self.augment_check.isChecked()
+            else None,
+            "epoch": self.trainer.epoch if self.trainer else 0,
+        }
+
+    def load_data(self) -> Dataset:
+        name = self.dataset_name()
+        if name == CSV:
+            if self._csv is None:
+                raise ParamError("open a CSV file first")
+            return self._csv
+        return self.data_panels[name].values().build()
+
+    def _augmentation(self) -> Augmentation | None:
+        return self.augment.values() if self.augment_check.isChecked() else None
+
+    # -- building the trainer ----------------------------------------------------------------
+    def rebuild(self) -> None:
+        """New data or network: stop, build a new trainer, clear the curves."""
+        self.stop()
+        self.banner.hide()
+        self.data_message.hide()
+        try:
+            data = self.load_data()
+            with warnings.catch_warnings():
+                # The editor shows an unnatural pairing in the tab; no console warning.
+                warnings.simplefilter("ignore", UnnaturalPairingWarning)
+                self.trainer = Trainer(
+                    data, self.arch.architecture(), self.train_params.values(), self._augmentation()
+                )
+        except (ParamError, ValueError) as err:
+            self.trainer = None
+            self.data_message.setText(str(err))
+            self.data_message.show()
+            self.status.emit(f"Training: {err}")
+            self._clear()
+            return
+        self._start_fresh()
+        d = self.trainer.data
+        self.status.emit(
+            f"Training: {d.name} — {d.sizes[0]} training, {d.sizes[1]} validation, "
+            f"{d.sizes[2]} test samples; {self.trainer.model.num_parameters()} parameters"
+        )
+
+    def _start_fresh(self) -> None:
+        self.history = History()
+        self.view = make_view(self.trainer)
+        self._setup_model_plot()
+        self._setup_norm_curves()
+        self._show_progress()
+        self._dirty = True
+        self.redraw()
+
+    def _clear(self) -> None:
+        self.history = History()
+        self.view = None
+        self.p_model.clear()
+        self.maps.clear()
+        self._dirty = True
+
+    # -- run control ----------------------------------------------------------------------
+    @property
+    def state(self) -> str:
+        return self.runner.state
+
+    def toggle_run(self) -> None:
+        if self.runner.state == "idle":
+            self.train()
+        else:
+            self.stop()
+
+    def train(self) -> None:
+        if self.trainer is None:
+            self.status.emit("Training: nothing to train — fix the data or network first")
+            return
+        if self.trainer.diverged:
+            self.status.emit("Training: the run diverged — lower the learning rate and Reset")
+            return
+        if self.trainer.epoch >= self.trainer.params.epochs:
+            self.status.emit(
+                f"Training: all {self.trainer.params.epochs} epochs done — raise epochs or Reset"
+            )
+            return
+        trainer, history = self.trainer, self.history
+        self.runner.start(lambda: training_stream(trainer, history))
+
+    def stop(self) -> None:
+        """Pause: the worker ends between batches; the trainer keeps its state."""
+        if self.runner.state != "idle":
+            self.runner.cancel(wait=True)
+            if self.trainer is not None:
+                self.view = make_view(self.trainer)
+                self._show_diverged()
+            self._dirty = True
+
+    def step_batch(self) -> None:
+        self._step(lambda t: t.step_batch())
+
+    def step_epoch(self) -> None:
+        self._step(lambda t: t.step_epoch())
+
+    def _step(self, action) -> None:
+        self.stop()
+        if self.trainer is None or self.trainer.diverged:
+            self.status.emit("Training: nothing to step — fix the settings or Reset")
+            return
+        self.trainer.norms_every_batch = True
+        p = action(self.trainer)
+        self.history.add(p)
+        self._on_update(Update(p, make_view(self.trainer)))
+        self.redraw()
+
+    def reset(self) -> None:
+        self.stop()
+        if self.trainer is None:
+            self.rebuild()
+            return
+        self.banner.hide()
+        self.trainer.params = self.train_params.values()
+        self.trainer.augmentation = self._augmentation()
+        self.trainer.reset()
+        self._start_fresh()
+        self.status.emit("Training: reset to the initial weights")
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self.runner.cancel(wait=True)
+
+    # -- changes -----------------------------------------------------------------------------
+    def _data_chosen(self) -> None:
+        name = self.dataset_name()
+        self.data_stack.setCurrentIndex(self.data_choice.currentIndex())
+        if name != CSV:
+            self._fit_loss_to(datasets.DATASETS[name].kind)
+        if name == CSV and self._csv is None:
+            self.stop()
+            self.trainer = None
+            self._clear()
+            self.status.emit("Training: open a CSV file (features, then the label column)")
+            return
+        self.rebuild()
+
+    def _fit_loss_to(self, kind: str) -> None:
+        """Regression needs MSE; classes need a cross-entropy: switch the pair if it can't fit."""
+        arch = self.arch.architecture()
+        if kind == "regression" and arch.loss != "mse":
+            arch = replace(arch, loss="mse", output_activation="linear")
+        elif kind == "classification" and arch.loss == "mse":
+            arch = replace(arch, loss="ce", output_activation="softmax")
+        else:
+            return
+        self.arch.set_architecture(arch)
+
+    def open_csv(self) -> None:
+        path = dialogs.open_file(self, "Open a data set", "CSV table (*.csv *.txt);;All files (*)")
+        if not path:
+            return
+        try:
+            self._csv = datasets.load_csv(path)
+        except (OSError, ValueError) as err:
+            self.data_message.setText(f"Cannot use {path}: {err}")
+            self.data_message.show()
+            return
+        self.csv_label.setText(path)
+        if self.dataset_name() == CSV:
+            self.rebuild()
+
+    def _params_changed(self, params: TrainParams) -> None:
+        if self.trainer is None:
+            return
+        if params.seed != self.trainer.params.seed:
+            self.rebuild()  # a new seed is a new run: new initial weights
+            return
+        if self.runner.state != "idle":
+            self.trainer.set_params_later(params)
+        else:
+            self.trainer.set_params(params)
+        self._show_progress()
+
+    def _augment_changed(self, *_args) -> None:
+        if self.trainer is not None:
+            self.trainer.augmentation = self._augmentation()
+
+    def load_lesson(self, title: str) -> None:
+        lesson = LESSONS[title]
+        self.stop()
+        index = self.data_choice.findData(lesson.dataset)
+        self.data_choice.blockSignals(True)
+        self.data_choice.setCurrentIndex(index)
+        self.data_stack.setCurrentIndex(index)
+        self.data_choice.blockSignals(False)
+        panel = self.data_panels[lesson.dataset]
+        panel.set_values(panel.values().copy(**lesson.data), emit=False)
+        self.arch.set_architecture(lesson.arch)
+        self.train_params.set_values(TrainParams(**lesson.train), emit=False)
+        self.augment_check.blockSignals(True)
+        self.augment_check.setChecked(bool(lesson.augment))
+        self.augment_check.blockSignals(False)
+        if lesson.augment:
+            self.augment.set_values(Augmentation(**lesson.augment), emit=False)
+        self.lesson_text.setText(f"<b>{lesson.title}.</b> {lesson.text}")
+        self.lesson_text.show()
+        self.rebuild()
+
+    # -- the ghost ------------------------------------------------------------------------------
+    def keep_run(self) -> None:
+        if self.ghost is None:
+            for key, plot in (("train_loss", self.p_loss), ("train_acc", self.p_acc)):
+                plot.legend.addItem(self.ghosts[key], "kept run")
+        self.ghost = self.history.snapshot()
+        self._dirty = True
+        self.redraw()
+        self.status.emit("Training: run kept in grey — change something and train again")
+
+    def clear_ghost(self) -> None:
+        if self.ghost is not None:
+            for key, plot in (("train_loss", self.p_loss), ("train_acc", self.p_acc)):
+                plot.legend.removeItem(self.ghosts[key])
+        self.ghost = None
+        for c in self.ghosts.values():
+            c.setData([], [])
+
+    # -- data in ------------------------------------------------------------------------------
+    def _on_update(self, update: Update) -> None:
+        if update.view is not None:
+            self.view = update.view
+        if update.progress.diverged:
+            self._show_diverged()
+        self._dirty = True
+
+    def _show_diverged(self) -> None:
+        if self.trainer is not None and self.trainer.diverged:
+            self.banner.setText(self.trainer.diverged)
+            self.banner.show()
+            self.status.emit("Training: diverged — the last good weights are kept")
+
+    def _failed(self, text: str) -> None:
+        last = text.strip().splitlines()[-1]
+        self.banner.setText(f"Training stopped with an error: {last}")
+        self.banner.setToolTip(text)
+        self.banner.show()
+        print(text, file=sys.stderr)
+
+    def _finished(self, completed: bool) -> None:
+        if completed and self.trainer is not None and not self.trainer.diverged:
+            self.status.emit(f"Training: {self.trainer.epoch} epochs done")
+        self._dirty = True
+        self.redraw()
+
+    def _state(self, state: str) -> None:
+        self.train_button.setText("Pause" if state == "running" else "Train")
+
+    # -- drawing -------------------------------------------------------------------------------
+    def _show_progress(self) -> None:
+        t = self.trainer
+        if t is None:
+            return
+        self.progress.setRange(0, t.params.epochs)
+        self.progress.setValue(min(t.epoch, t.params.epochs))
+        batch = math.ceil(t._pos / t.params.batch_size) if t._pos < t._perm.size else 0
+        self.counter.setText(
+            f"epoch {t.epoch}, batch {batch} of {t.batches_per_epoch}, step {t.step}"
+        )
+
+    def _setup_norm_curves(self) -> None:
+        for w, g in self.norm_curves:
+            self.p_norm.removeItem(w)
+            self.p_norm.removeItem(g)
+        self.norm_curves = []
+        if self.trainer is None:
+            return
+        for layer in range(len(self.trainer.model.layers)):
+            color = PALETTE[(layer + 2) % len(PALETTE)]
+            w = self.p_norm.plot([], [], name=f"layer {layer + 1}", pen=pg.mkPen(color, width=1.5))
+            g = self.p_norm.plot([], [], pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
+            self.norm_curves.append((w, g))
+
+    def _setup_model_plot(self) -> None:
+        """Items of the model plot for this kind of data (built once per data set)."""
+        self.p_model.clear()
+        legend = self.p_model.legend
+        if legend is not None:
+            legend.clear()
+        self.maps.clear()
+        self.map_items: list[pg.ImageItem] = []
+        d = self.trainer.data
+        self.model_kind = (
+            "plane"
+            if d.kind == "classification" and d.n_inputs == 2
+            else "curve"
+            if d.kind == "regression" and d.n_inputs == 1
+            else "classes"
+            if d.kind == "classification"
+            else "none"
+        )
+        p = self.p_model
+        p.setAspectLocked(False)
+        p.invertY(False)
+        if self.model_kind == "plane":
+            self._setup_plane(d)
+        elif self.model_kind == "curve":
+            self._setup_curve(d)
+        elif self.model_kind == "classes":
+            self._setup_classes(d)
+        else:
+            p.setTitle("No picture for this data (more than one output or input)")
+
+    def _setup_plane(self, d: Dataset) -> None:
+        p = self.p_model
+        p.setTitle("Decision regions (shade: confidence), training ● and test ✕ points")
+        p.setLabel("bottom", "x₁")
+        p.setLabel("left", "x₂")
+        self.region = pg.ImageItem(axisOrder="row-major")
+        p.addItem(self.region)
+        k = d.n_classes
+        self._class_rgb = np.array(
+            [pg.mkColor(PALETTE[i % len(PALETTE)]).getRgb()[:3] for i in range(k)], float
+        )
+        for i in range(k):
+            brush = pg.mkBrush(PALETTE[i % len(PALETTE)])
+            tr = d.t_train == i
+            te = d.t_test == i
+            name = d.class_names[i] if d.class_names else f"class {i}"
+            p.addItem(
+                pg.ScatterPlotItem(
+                    d.x_train[tr, 0],
+                    d.x_train[tr, 1],
+                    symbol="o",
+                    size=7,
+                    brush=brush,
+                    pen=pg.mkPen("w"),
+                    name=name,
+                )
+            )
+            if te.any():
+                p.addItem(
+                    pg.ScatterPlotItem(
+                        d.x_test[te, 0], d.x_test[te, 1], symbol="x", size=9, brush=brush, pen=None
+                    )
+                )
+        x0, x1, y0, y1 = data_bounds(d.x_all)
+        p.setXRange(x0, x1, padding=0)
+        p.setYRange(y0, y1, padding=0)
+        n_maps = (
+            len(self.view.hidden) if self.view is not None and self.view.hidden is not None else 0
+        )
+        cols = max(1, min(8, math.ceil(math.sqrt(n_maps * 2))))
+        if n_maps:
+            widths = ", ".join(str(w) for w in self.trainer.arch.hidden)
+            self.maps.addLabel(
+                f"Hidden units' outputs over the plane (layers of {widths}; blue low, red high)",
+                row=0,
+                col=0,
+                colspan=cols,
+            )
+        for j in range(n_maps):
+            vb = self.maps.addViewBox(
+                row=1 + j // cols, col=j % cols, lockAspect=True, enableMouse=False
+            )
+            item = pg.ImageItem(axisOrder="row-major")
+            item.setLookupTable(pg.colormap.get("CET-D1").getLookupTable(nPts=256))
+            vb.addItem(item)
+            self.map_items.append(item)
+        self.maps.setToolTip(
+            "Each hidden unit's output over the plane (blue low, red high); layer by layer"
+        )
+
+    def _setup_curve(self, d: Dataset) -> None:
+        p = self.p_model
+        p.setTitle("Fit: data (training ●, test ✕), target (- -) and the network (—)")
+        p.setLabel("bottom", "x")
+        p.setLabel("left", "t, y")
+        p.addItem(
+            pg.ScatterPlotItem(
+                d.x_train[:, 0],
+                d.t_train[:, 0],
+                symbol="o",
+                size=6,
+                brush=PALETTE[0],
+                pen=None,
+                name="training",
+            )
+        )
+        if d.x_test.shape[0]:
+            p.addItem(
+                pg.ScatterPlotItem(
+                    d.x_test[:, 0],
+                    d.t_test[:, 0],
+                    symbol="x",
+                    size=8,
+                    brush=PALETTE[1],
+                    pen=None,
+                    name="test",
+                )
+            )
+        if d.target_fn is not None:
+            xs = np.linspace(*(d.x_range or (d.x_all.min(), d.x_all.max())), 300)
+            p.plot(
+                xs,
+                d.target_fn(xs),
+                pen=pg.mkPen("#444", width=1.5, style=Qt.PenStyle.DashLine),
+                name="target",
+            )
+        self.fit_curve = p.plot([], [], pen=pg.mkPen(PALETTE[2], width=2.5), name="network")
+
+    def _setup_classes(self, d: Dataset) -> None:
+        p = self.p_model
+        p.setLabel("bottom", "predicted class")
+        p.setLabel("left", "true class")
+        p.setAspectLocked(True)
+        p.invertY(True)
+        self.confusion = pg.ImageItem(axisOrder="row-major")
+        self.confusion.setLookupTable(pg.colormap.get("CET-L12").getLookupTable(nPts=256))
+        p.addItem(self.confusion)
+        k = d.n_classes
+        self.confusion_text = []
+        for i in range(k):
+            for j in range(k):
+                t = pg.TextItem("", anchor=(0.5, 0.5), color="k")
+                t.setPos(j + 0.5, i + 0.5)
+                p.addItem(t)
+                self.confusion_text.append(t)
+        ticks = [[(i + 0.5, d.class_names[i] if d.class_names else str(i)) for i in range(k)]]
+        p.getAxis("bottom").setTicks(ticks)
+        p.getAxis("left").setTicks(ticks)
+        p.setXRange(0, k, padding=0.02)
+        p.setYRange(0, k, padding=0.02)
+        self.gallery: list[tuple[pg.ViewBox, pg.ImageItem, pg.LabelItem]] = []
+        if d.image_shape is None:
+            return
+        for j in range(24):
+            label = self.maps.addLabel("", row=2 * (j // 8), col=j % 8, size="8pt")
+            vb = self.maps.addViewBox(
+                row=2 * (j // 8) + 1, col=j % 8, lockAspect=True, enableMouse=False
+            )
+            vb.invertY(True)
+            item = pg.ImageItem(axisOrder="row-major")
+            item.setLookupTable(pg.colormap.get("CET-L1").getLookupTable(nPts=256)[::-1])
+            vb.addItem(item)
+            self.gallery.append((vb, item, label))
+        self.maps.setToolTip("Misclassified test images: true → predicted")
+
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self.frames += 1
+        h = self.history.snapshot()
+        for key, curves in ((h, self.curves), (self.ghost, self.ghosts)):
+            if key is None:
+                continue
+            x = key["epoch"]
+            curves["train_loss"].setData(x, _positive(key["train_loss"]))
+            curves["val_loss"].setData(x, _positive(key["val_loss"]))
+            curves["train_acc"].setData(x, key["train_accuracy"])
+            curves["val_acc"].setData(x, key["val_accuracy"])
+        losses = np.concatenate([_positive(h["train_loss"]), _positive(h["val_loss"])])
+        self.p_loss.getAxis("left").setTicks([log_ticks(losses)] if losses.size else None)
+        w, gr = h["weight_l2"], h["grad_l2"]
+        if w.size:
+            t = h["norm_epoch"]
+            for layer, (cw, cg) in enumerate(self.norm_curves):
+                cw.setData(t, _positive(w[:, layer]))
+                cg.setData(t, _positive(gr[:, layer]))
+            self.p_norm.getAxis("left").setTicks(
+                [log_ticks(np.concatenate([w.ravel(), gr.ravel()]))]
+            )
+        self._show_progress()
+        if self.view is not None and self.trainer is not None:
+            self._draw_view(self.view)
+
+    def _draw_view(self, v: ModelView) -> None:
+        if self.model_kind == "plane" and v.surface is not None:
+            k = self._class_rgb.shape[0]
+            strength = np.clip((v.confidence - 1.0 / k) / (1.0 - 1.0 / k), 0, 1)[..., None] * 0.55
+            rgb = 255 * (1 - strength) + self._class_rgb[v.surface] * strength
+            self.region.setImage(rgb.astype(np.uint8), autoLevels=False, levels=(0, 255))
+            x0, x1, y0, y1 = v.grid_x[0], v.grid_x[-1], v.grid_y[0], v.grid_y[-1]
+            self.region.setRect(x0, y0, x1 - x0, y1 - y0)
+            for item, m in zip(self.map_items, v.hidden, strict=False):
+                lo, hi = float(m.min()), float(m.max())
+                item.setImage(m, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
+        elif self.model_kind == "curve" and v.curve_x is not None:
+            self.fit_curve.setData(v.curve_x, v.curve_y)
+        elif self.model_kind == "classes" and v.confusion is not None:
+            c = v.confusion
+            self.confusion.setImage(c.astype(float), autoLevels=False, levels=(0, max(1, c.max())))
+            self.confusion.setRect(0, 0, c.shape[1], c.shape[0])
+            k = c.shape[0]
+            for i in range(k):
+                for j in range(k):
+                    self.confusion_text[i * k + j].setText(str(c[i, j]) if c[i, j] else "")
+            acc = np.trace(c) / max(1, c.sum())
+            self.p_model.setTitle(f"Confusion matrix on the {v.split} set: accuracy {acc:.3f}")
+            self._draw_gallery(v)
+
+    def _draw_gallery(self, v: ModelView) -> None:
+        d = self.trainer.data
+        if not self.gallery:
+            return
+        x = d.x_test if v.split == "test" else d.x_val
+        t = d.t_test if v.split == "test" else d.t_val
+        for j, (_vb, item, label) in enumerate(self.gallery):
+            if j < len(v.wrong):
+                i = v.wrong[j]
+                item.setImage(x[i].reshape(d.image_shape), autoLevels=False, levels=(0, 1))
+                label.setText(f"{t[i]} → {v.wrong_pred[j]}")
+            else:
+                item.clear()
+                label.setText("")
+
+    # -- export and smoke ------------------------------------------------------------------------
+    def data(self) -> dict[str, np.ndarray]:
+        if self.trainer is None:
+            return {}
+        out = self.history.arrays()
+        for k, v in self.trainer.model.state().items():
+            if k.startswith(("W", "b")):
+                out[k] = v
+        return out
+
+    def smoke_test(self) -> None:
+        data = datasets.load("xor", n=80)
+        tr = Trainer(data, Architecture((6,), "tanh", "softmax", "ce"), TrainParams(epochs=3))
+        p = tr.fit()
+        if not math.isfinite(p.train_loss) or make_view(tr) is None:
+            raise RuntimeError("the XOR smoke training did not produce a finite loss and a view")

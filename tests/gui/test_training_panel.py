@@ -1,0 +1,174 @@
+"""The training view driven through its real widgets."""
+
+import math
+
+import numpy as np
+import pytest
+
+from neurolab.core import datasets
+from neurolab.core.training import Trainer
+from neurolab.gui import dialogs
+from neurolab.gui.tabs.training_panel import TrainView
+from neurolab.gui.worker import running_threads
+
+
+@pytest.fixture
+def view(qtbot):
+    v = TrainView()
+    qtbot.addWidget(v)
+    v.resize(1400, 900)
+    v.show()
+    qtbot.waitExposed(v)
+    yield v
+    v.shutdown()
+
+
+def _train_until_done(qtbot, view, timeout=20_000):
+    view.train_button.click()
+    qtbot.waitUntil(lambda: view.state == "idle", timeout=timeout)
+
+
+def test_xor_loss_falls_in_the_plotted_data(view, qtbot):
+    assert view.dataset_name() == "xor"
+    view.train_params.set_value("momentum", 0.9)
+    view.train_params.set_value("epochs", 60)
+    _train_until_done(qtbot, view)
+    view.redraw()
+    curve = view.curves["train_loss"]
+    x, loss = curve.xData, curve.yData  # the data as given, before the log axis
+    assert len(x) == 60 and x[-1] == 60
+    assert loss[-1] < loss[0] / 5
+    # The plotted curve is the trainer's own evaluation of the training set.
+    np.testing.assert_array_equal(loss, view.history.column("train_loss"))
+    assert loss[-1] == pytest.approx(view.trainer.evaluate("train")[0], rel=1e-12)
+    assert view.history.column("val_accuracy")[-1] >= 0.9  # noise 0.2: a few points cross over
+
+
+def test_pause_step_and_reset_give_identical_curves(view, qtbot):
+    view.train_params.set_value("epochs", 200)
+    view.train_button.click()
+    qtbot.waitUntil(lambda: view.trainer.epoch >= 3, timeout=10_000)
+    view.train_button.click()  # pause
+    assert view.state == "idle"
+    epoch = view.trainer.epoch
+    view.epoch_button.click()
+    assert view.trainer.epoch == epoch + 1
+    step = view.trainer.step
+    view.batch_button.click()
+    assert view.trainer.step == step + 1
+    first = list(view.history.column("train_loss"))
+    view.reset_button.click()
+    assert view.trainer.epoch == 0 and view.history.column("train_loss") == []
+    for _ in range(len(first)):
+        view.epoch_button.click()
+    assert view.history.column("train_loss") == first  # bit for bit: the same run again
+
+
+def test_the_same_run_in_the_core_gives_the_same_curve(view, qtbot):
+    view.train_params.set_value("epochs", 5)
+    _train_until_done(qtbot, view)
+    data = datasets.load("xor")
+    tr = Trainer(data, view.arch.architecture(), view.train_params.values())
+    losses = [p.train_loss for p in tr.run("epoch")]
+    assert view.history.column("train_loss") == losses
+
+
+def test_huge_learning_rate_shows_the_divergence_message(view, qtbot):
+    view.train_params.set_value("lr", 100.0)
+    view.train_params.set_value("momentum", 0.9)
+    _train_until_done(qtbot, view)
+    assert view.banner.isVisible()
+    assert "diverged" in view.banner.text() and "learning rate" in view.banner.text()
+    assert all(np.isfinite(p.val).all() for p in view.trainer.model.parameters())
+
+
+def test_overfitting_lesson_gap_exceeds_the_gap_with_weight_decay(view, qtbot):
+    gaps = {}
+    for title in ("Overfitting", "Remedy: weight decay"):
+        view.load_lesson(title)
+        assert view.lesson_text.isVisible()
+        _train_until_done(qtbot, view, timeout=60_000)
+        h = view.history
+        gaps[title] = h.column("val_loss")[-1] - h.column("train_loss")[-1]
+        if title == "Overfitting":
+            view.keep_button.click()
+    assert gaps["Overfitting"] > 2 * gaps["Remedy: weight decay"] > 0
+    # The first run is kept in grey on the same axes.
+    gx, _ = view.ghosts["val_loss"].getData()
+    assert len(gx) == 300
+
+
+def test_hyper_parameter_change_while_training_applies(view, qtbot):
+    view.train_params.set_value("epochs", 100_000)
+    view.train_button.click()
+    qtbot.waitUntil(lambda: view.trainer.step > 5, timeout=10_000)
+    view.train_params.set_value("lr", 0.0123)
+    qtbot.waitUntil(lambda: view.trainer.optimizer.lr == 0.0123, timeout=5_000)
+    assert view.state == "running"
+    view.train_button.click()
+
+
+def test_unnatural_pairing_shows_a_warning_and_regression_switches_the_loss(view, qtbot):
+    view.arch.output_box.setCurrentText("linear")
+    assert view.arch.warning.isVisible() and "softmax" in view.arch.warning.text()
+    view.data_choice.setCurrentIndex(view.data_choice.findData("sine"))
+    assert view.arch.architecture().loss == "mse"
+    assert view.trainer is not None and view.model_kind == "curve"
+    view.epoch_button.click()
+    x, y = view.fit_curve.getData()
+    np.testing.assert_allclose(y, view.trainer.outputs(x[:, None])[:, 0], rtol=1e-12)
+
+
+def test_architecture_edits_rebuild_the_network(view):
+    view.arch.add_layer()
+    assert view.trainer.model.widths == [2, 8, 8, 2]
+    view.arch.rows[0].width_box.setValue(5)
+    assert view.trainer.model.widths == [2, 5, 8, 2]
+    view.arch.remove_layer(view.arch.rows[1])
+    assert view.trainer.model.widths == [2, 5, 2]
+    assert len(view.map_items) == 5
+
+
+def test_csv_data_set_from_a_file(view, tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3))
+    lab = (x[:, 0] + x[:, 1] > 0).astype(int)
+    path = tmp_path / "mine.csv"
+    lines = ["a,b,c,label"] + [
+        f"{r[0]},{r[1]},{r[2]},{'yes' if c else 'no'}" for r, c in zip(x, lab, strict=True)
+    ]
+    path.write_text("\n".join(lines))
+    monkeypatch.setattr(dialogs, "open_file", lambda *a, **k: str(path))
+    view.data_choice.setCurrentIndex(view.data_choice.findData("csv"))
+    assert view.trainer is None
+    view.csv_button.click()
+    assert view.trainer is not None and view.trainer.data.n_inputs == 3
+    assert view.model_kind == "classes"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n3\n")
+    monkeypatch.setattr(dialogs, "open_file", lambda *a, **k: str(bad))
+    view.csv_button.click()
+    assert view.data_message.isVisible() and "line" in view.data_message.text()
+
+
+def test_digits_show_a_confusion_matrix_and_misclassified_images(view):
+    view.data_choice.setCurrentIndex(view.data_choice.findData("digits"))
+    view.epoch_button.click()
+    view.redraw()
+    c = view.view.confusion
+    assert c.shape == (10, 10) and c.sum() == view.trainer.data.x_test.shape[0]
+    shown = [label.text for _vb, _item, label in view.gallery if label.text]
+    assert len(shown) == min(24, c.sum() - np.trace(c))
+    assert "→" in shown[0]
+
+
+def test_close_mid_training_leaves_no_thread(qtbot):
+    v = TrainView()
+    qtbot.addWidget(v)
+    v.train_params.set_value("epochs", 100_000)
+    v.train_button.click()
+    qtbot.waitUntil(lambda: v.trainer.step > 3, timeout=10_000)
+    v.shutdown()
+    v.close()
+    assert not running_threads()
+    assert all(math.isfinite(x) for x in v.history.column("train_loss"))
