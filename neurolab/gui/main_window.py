@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
 
 from neurolab import __version__
-from neurolab.gui.tabs.base import LabTab, PlaceholderTab
+from neurolab.gui.tabs.base import LabTab
 
 
 def library_versions() -> dict[str, str]:
@@ -47,18 +47,17 @@ class MainWindow(QMainWindow):
         from neurolab.gui.tabs.network import NetworkTab
         from neurolab.gui.tabs.neuron import NeuronTab
         from neurolab.gui.tabs.synapse import SynapseTab
+        from neurolab.gui.tabs.training import TrainingTab
 
         self.neuron = NeuronTab()
         self.synapse = SynapseTab()
         self.network = NetworkTab()
+        self.training = TrainingTab()
         pages: list[LabTab] = [
             self.neuron,
             self.synapse,
             self.network,
-            PlaceholderTab(
-                "Training",
-                "Watch a network learn, overfit and recover; gradient descent and autodiff.",
-            ),
+            self.training,
         ]
         for page in pages:
             self.tabs.addTab(page, page.title)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
 
 from neurolab.gui.widgets.plot_panel import PlotPanel
 
@@ -44,16 +44,3 @@ class LabTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel workers and wait for them (called when the window closes)."""
-
-
-class PlaceholderTab(LabTab):
-    """A tab whose issue has not landed yet: says what it will hold."""
-
-    def __init__(self, title: str, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.title = title
-        layout = QVBoxLayout(self)
-        label = QLabel(f"<h2>{title}</h2><p>{text}</p><p><i>Coming in a later release.</i></p>")
-        label.setWordWrap(True)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(label)
