@@ -126,7 +126,7 @@ def test_architecture_edits_rebuild_the_network(view):
     assert view.trainer.model.widths == [2, 5, 8, 2]
     view.arch.remove_layer(view.arch.rows[1])
     assert view.trainer.model.widths == [2, 5, 2]
-    assert len(view.map_items) == 5
+    assert view.hidden_maps.n == 5
 
 
 def test_csv_data_set_from_a_file(view, tmp_path, monkeypatch):
@@ -157,7 +157,7 @@ def test_digits_show_a_confusion_matrix_and_misclassified_images(view):
     view.redraw()
     c = view.view.confusion
     assert c.shape == (10, 10) and c.sum() == view.trainer.data.x_test.shape[0]
-    shown = [label.text for _vb, _item, label in view.gallery if label.text]
+    shown = [c.toPlainText() for c in view.gallery.captions if c.toPlainText()]
     assert len(shown) == min(24, c.sum() - np.trace(c))
     assert "→" in shown[0]
 

@@ -37,18 +37,27 @@ from PySide6.QtWidgets import (
 from neurolab.core import datasets
 from neurolab.core.datasets import Augmentation, Dataset
 from neurolab.core.losses import UnnaturalPairingWarning
-from neurolab.core.model_views import ModelView, data_bounds, view_1d, view_2d, view_classes
+from neurolab.core.model_views import (
+    MAX_MISCLASSIFIED,
+    ModelView,
+    data_bounds,
+    view_1d,
+    view_2d,
+    view_classes,
+)
 from neurolab.core.params import ParamError
 from neurolab.core.training import Architecture, Progress, Trainer, TrainParams
 from neurolab.gui import dialogs
 from neurolab.gui.tabs.training_arch import ArchitectureEditor
 from neurolab.gui.tabs.training_lessons import LESSONS
 from neurolab.gui.widgets.common import banner_label, control_column, message_label
+from neurolab.gui.widgets.mosaic import Mosaic, normalise
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
 from neurolab.gui.worker import Runner
 
-FRAME_MS = 40  # redraw from the latest data at 25 frames per second
+FRAME_MS = 100  # redraw from the latest data at 10 frames per second: epochs come slower
+# than that, and every frame the GUI thread draws is GIL time taken from training
 HAND_OVER_S = 0.04  # training time between hand-overs to the GUI
 VIEW_EVERY_S = 0.15  # a new picture of the model at most this often
 GRID = 80  # decision-surface grid points per axis
@@ -192,6 +201,8 @@ class TrainView(QWidget):
         self.view: ModelView | None = None
         self.frames = 0
         self._dirty = False
+        self._view_dirty = False
+        self._curves_drawn_last = False
         self._csv: Dataset | None = None
         self._build_controls()
         self._build_plots()
@@ -202,7 +213,7 @@ class TrainView(QWidget):
         self.runner.stateChanged.connect(self._state)
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
-        self._timer.timeout.connect(self.redraw)
+        self._timer.timeout.connect(lambda: self.redraw(full=False))
         self._timer.start()
         self.rebuild()
 
@@ -461,6 +472,7 @@ class TrainView(QWidget):
     def _start_fresh(self) -> None:
         self.history = History()
         self.view = make_view(self.trainer)
+        self._view_dirty = True
         self._setup_model_plot()
         self._setup_norm_curves()
         self._show_progress()
@@ -506,6 +518,7 @@ class TrainView(QWidget):
             self.runner.cancel(wait=True)
             if self.trainer is not None:
                 self.view = make_view(self.trainer)
+                self._view_dirty = True
                 self._show_diverged()
             self._dirty = True
 
@@ -640,6 +653,7 @@ class TrainView(QWidget):
     def _on_update(self, update: Update) -> None:
         if update.view is not None:
             self.view = update.view
+            self._view_dirty = True
         if update.progress.diverged:
             self._show_diverged()
         self._dirty = True
@@ -698,7 +712,7 @@ class TrainView(QWidget):
         if legend is not None:
             legend.clear()
         self.maps.clear()
-        self.map_items: list[pg.ImageItem] = []
+        self.hidden_maps = self.gallery = None
         d = self.trainer.data
         self.model_kind = (
             "plane"
@@ -757,29 +771,19 @@ class TrainView(QWidget):
         x0, x1, y0, y1 = data_bounds(d.x_all)
         p.setXRange(x0, x1, padding=0)
         p.setYRange(y0, y1, padding=0)
-        n_maps = (
-            len(self.view.hidden) if self.view is not None and self.view.hidden is not None else 0
-        )
-        cols = max(1, min(8, math.ceil(math.sqrt(n_maps * 2))))
+        n_maps = len(self.view.hidden) if self.view is not None else 0
+        self.hidden_maps = None
         if n_maps:
             widths = ", ".join(str(w) for w in self.trainer.arch.hidden)
-            self.maps.addLabel(
-                f"Hidden units' outputs over the plane (layers of {widths}; blue low, red high)",
-                row=0,
-                col=0,
-                colspan=cols,
+            self.hidden_maps = Mosaic(
+                self.maps.ci,
+                n_maps,
+                (GRID, GRID),
+                cols=min(8, max(1, math.ceil(math.sqrt(n_maps * 2)))),
+                cmap="CET-D1",
+                title=f"Hidden units over the plane (layers of {widths}; blue low, red high)",
+                background=0.5,
             )
-        for j in range(n_maps):
-            vb = self.maps.addViewBox(
-                row=1 + j // cols, col=j % cols, lockAspect=True, enableMouse=False
-            )
-            item = pg.ImageItem(axisOrder="row-major")
-            item.setLookupTable(pg.colormap.get("CET-D1").getLookupTable(nPts=256))
-            vb.addItem(item)
-            self.map_items.append(item)
-        self.maps.setToolTip(
-            "Each hidden unit's output over the plane (blue low, red high); layer by layer"
-        )
 
     def _setup_curve(self, d: Dataset) -> None:
         p = self.p_model
@@ -841,25 +845,35 @@ class TrainView(QWidget):
         p.getAxis("left").setTicks(ticks)
         p.setXRange(0, k, padding=0.02)
         p.setYRange(0, k, padding=0.02)
-        self.gallery: list[tuple[pg.ViewBox, pg.ImageItem, pg.LabelItem]] = []
-        if d.image_shape is None:
-            return
-        for j in range(24):
-            label = self.maps.addLabel("", row=2 * (j // 8), col=j % 8, size="8pt")
-            vb = self.maps.addViewBox(
-                row=2 * (j // 8) + 1, col=j % 8, lockAspect=True, enableMouse=False
+        self.gallery = None
+        if d.image_shape is not None:
+            self.gallery = Mosaic(
+                self.maps.ci,
+                MAX_MISCLASSIFIED,
+                d.image_shape,
+                cols=8,
+                cmap="CET-L1",
+                title="Misclassified test images: true → predicted",
+                captions=True,
+                reverse=True,
             )
-            vb.invertY(True)
-            item = pg.ImageItem(axisOrder="row-major")
-            item.setLookupTable(pg.colormap.get("CET-L1").getLookupTable(nPts=256)[::-1])
-            vb.addItem(item)
-            self.gallery.append((vb, item, label))
-        self.maps.setToolTip("Misclassified test images: true → predicted")
 
-    def redraw(self) -> None:
+    def redraw(self, full: bool = True) -> None:
+        """Draw what changed.  The frame timer passes ``full=False``: then a frame draws
+        either the curves or the model picture, never both, so no frame is long."""
+        view_due = self._view_dirty and self.view is not None and self.trainer is not None
+        if not full and view_due and (self._curves_drawn_last or not self._dirty):
+            self._view_dirty = self._curves_drawn_last = False
+            self.frames += 1
+            self._draw_view(self.view)
+            return
         if not self._dirty:
+            if full and view_due:
+                self._view_dirty = False
+                self._draw_view(self.view)
             return
         self._dirty = False
+        self._curves_drawn_last = True
         self.frames += 1
         h = self.history.snapshot()
         for key, curves in ((h, self.curves), (self.ghost, self.ghosts)):
@@ -882,7 +896,8 @@ class TrainView(QWidget):
                 [log_ticks(np.concatenate([w.ravel(), gr.ravel()]))]
             )
         self._show_progress()
-        if self.view is not None and self.trainer is not None:
+        if full and view_due:
+            self._view_dirty = False
             self._draw_view(self.view)
 
     def _draw_view(self, v: ModelView) -> None:
@@ -893,9 +908,9 @@ class TrainView(QWidget):
             self.region.setImage(rgb.astype(np.uint8), autoLevels=False, levels=(0, 255))
             x0, x1, y0, y1 = v.grid_x[0], v.grid_x[-1], v.grid_y[0], v.grid_y[-1]
             self.region.setRect(x0, y0, x1 - x0, y1 - y0)
-            for item, m in zip(self.map_items, v.hidden, strict=False):
-                lo, hi = float(m.min()), float(m.max())
-                item.setImage(m, autoLevels=False, levels=(lo, hi if hi > lo else lo + 1))
+            if self.hidden_maps is not None:
+                # Row 0 of a map is the lowest x₂: flip so the maps read like the plane.
+                self.hidden_maps.set_tiles([normalise(m)[::-1] for m in v.hidden])
         elif self.model_kind == "curve" and v.curve_x is not None:
             self.fit_curve.setData(v.curve_x, v.curve_y)
         elif self.model_kind == "classes" and v.confusion is not None:
@@ -905,25 +920,24 @@ class TrainView(QWidget):
             k = c.shape[0]
             for i in range(k):
                 for j in range(k):
-                    self.confusion_text[i * k + j].setText(str(c[i, j]) if c[i, j] else "")
+                    item, text = self.confusion_text[i * k + j], str(c[i, j]) if c[i, j] else ""
+                    if item.toPlainText() != text:  # re-laying out 100 labels costs a frame
+                        item.setText(text)
+                        item.setVisible(bool(text))  # hidden items cost nothing to paint
             acc = np.trace(c) / max(1, c.sum())
             self.p_model.setTitle(f"Confusion matrix on the {v.split} set: accuracy {acc:.3f}")
             self._draw_gallery(v)
 
     def _draw_gallery(self, v: ModelView) -> None:
         d = self.trainer.data
-        if not self.gallery:
+        if self.gallery is None:
             return
         x = d.x_test if v.split == "test" else d.x_val
         t = d.t_test if v.split == "test" else d.t_val
-        for j, (_vb, item, label) in enumerate(self.gallery):
-            if j < len(v.wrong):
-                i = v.wrong[j]
-                item.setImage(x[i].reshape(d.image_shape), autoLevels=False, levels=(0, 1))
-                label.setText(f"{t[i]} → {v.wrong_pred[j]}")
-            else:
-                item.clear()
-                label.setText("")
+        self.gallery.set_tiles(
+            [x[i].reshape(d.image_shape) for i in v.wrong],
+            [f"{t[i]}→{p}" for i, p in zip(v.wrong, v.wrong_pred, strict=True)],
+        )
 
     # -- export and smoke ------------------------------------------------------------------------
     def data(self) -> dict[str, np.ndarray]:
