@@ -613,6 +613,7 @@ class TrainView(QWidget):
     def load_lesson(self, title: str) -> None:
         lesson = LESSONS[title]
         self.stop()
+        self.lesson_box.setCurrentText(title)
         index = self.data_choice.findData(lesson.dataset)
         self.data_choice.blockSignals(True)
         self.data_choice.setCurrentIndex(index)
@@ -737,7 +738,7 @@ class TrainView(QWidget):
 
     def _setup_plane(self, d: Dataset) -> None:
         p = self.p_model
-        p.setTitle("Decision regions (shade: confidence), training ● and test ✕ points")
+        p.setTitle("Decision regions (shade: confidence); training ●, test ✕")
         p.setLabel("bottom", "x₁")
         p.setLabel("left", "x₂")
         self.region = pg.ImageItem(axisOrder="row-major")
