@@ -62,6 +62,7 @@ __all__ = [
     "result",
     "as_var",
     "graph",
+    "graph_order",
     "grad",
     "value_and_grad",
     "add",
@@ -1518,7 +1519,7 @@ def graph(v: Var) -> dict[str, list]:
         Var appear as leaves; numbers folded into an op (``x * 2``) appear in
         its label only.
     """
-    order = _toposort_all(v)
+    order = graph_order(v)
     ids = {id(n): i for i, n in enumerate(order)}
     nodes = []
     edges = []
@@ -1540,8 +1541,9 @@ def graph(v: Var) -> dict[str, list]:
     return {"nodes": nodes, "edges": edges}
 
 
-def _toposort_all(root: Var) -> list[Var]:
-    """Like _toposort but also includes constant leaves (for drawing)."""
+def graph_order(root: Var) -> list[Var]:
+    """Every Var below ``root`` in the order of :func:`graph` (arguments before results,
+    ``root`` last), constant leaves included: the order drawings and replays use."""
     order: list[Var] = []
     seen: set[int] = set()
     stack: list[Any] = [root]

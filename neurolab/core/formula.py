@@ -679,26 +679,8 @@ class Formula:
 
     # -- the graph
     def _order(self) -> list[Var]:
-        """The Vars in the order of :func:`autodiff.graph` (post-order depth-first)."""
-        order: list[Var] = []
-        seen: set[int] = set()
-        stack: list[Any] = [self.output]
-        while stack:
-            v = stack.pop()
-            if type(v) is tuple:
-                order.append(v[0])
-                continue
-            if id(v) in seen:
-                continue
-            seen.add(id(v))
-            if v.creator is None:
-                order.append(v)
-                continue
-            stack.append((v,))
-            for a in reversed(v.creator.args):
-                if id(a) not in seen:
-                    stack.append(a)
-        return order
+        """The Vars in the order of :func:`autodiff.graph`."""
+        return ad.graph_order(self.output)
 
     def _node_ids(self) -> dict[int, int]:
         if self._ids is None:
