@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from neurolab.core import export
+from neurolab.gui import dialogs
 from neurolab.gui.widgets.plot_panel import PlotPanel
 
 
@@ -44,3 +47,71 @@ class LabTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel workers and wait for them (called when the window closes)."""
+
+
+class ViewsTab(LabTab):
+    """A tab made of views in sub-tabs, each with ``status``, ``plot``, ``data()``,
+    ``parameters()`` and ``smoke_test()``; Space goes to the one view that runs."""
+
+    idle_hint = "this view updates as you edit"
+
+    def __init__(
+        self,
+        views: list[tuple[QWidget, str, str]],
+        runnable: QWidget | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``views``: (view, sub-tab name, file-name stem for exports)."""
+        super().__init__(parent)
+        self.runnable = runnable
+        self.stems: dict[int, str] = {}
+        self.views = QTabWidget()
+        for view, name, stem in views:
+            view.status.connect(self.status.emit)
+            self.stems[id(view)] = stem
+            self.views.addTab(view, name)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.views)
+
+    def current_plot(self):
+        return self.views.currentWidget().plot
+
+    def toggle_run(self) -> None:
+        if self.runnable is not None and self.views.currentWidget() is self.runnable:
+            self.runnable.toggle_run()
+        else:
+            name = self.views.tabText(self.views.indexOf(self.runnable)) if self.runnable else ""
+            self.status.emit(f"{self.title}: {self.idle_hint}; Space runs “{name}”")
+
+    def data(self) -> tuple[dict[str, np.ndarray], dict, str]:
+        """The current view's arrays, their parameters and a file-name stem."""
+        view = self.views.currentWidget()
+        return view.data(), view.parameters(), self.stems[id(view)]
+
+    def export_data(self) -> None:
+        arrays, _, stem = self.data()
+        if not arrays:
+            self.status.emit(f"{self.title}: nothing to export yet in this view")
+            return
+        path = dialogs.save_file(
+            self, "Export data", f"{stem}.csv", "CSV table (*.csv);;NumPy archive (*.npz)"
+        )
+        if path:
+            with dialogs.report_errors(self, "Export failed"):
+                self.save_data(path)
+                self.status.emit(f"{self.title}: data written to {path}")
+
+    def save_data(self, path: str) -> None:
+        arrays, params, _ = self.data()
+        export.save(path, arrays, params, tab=self.title)
+
+    def smoke_test(self) -> None:
+        for i in range(self.views.count()):
+            self.views.widget(i).smoke_test()
+
+    def shutdown(self) -> None:
+        for i in range(self.views.count()):
+            view = self.views.widget(i)
+            if hasattr(view, "shutdown"):
+                view.shutdown()

@@ -140,6 +140,10 @@ class ChainView(QWidget):
             else (self.train.train())
         )
 
+    def data(self) -> dict:
+        """What the live run recorded (empty before a run)."""
+        return self.view.recorded()
+
     def parameters(self) -> dict:
         return {
             "source": self.source_box.currentData(),
