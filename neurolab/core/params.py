@@ -35,6 +35,10 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+def _title(label: str, name: str) -> str:
+    return label if label == name else f"{label} ({name})"
+
+
 class Param:
     """A numeric parameter: declared once, validated on every assignment.
 
@@ -86,6 +90,12 @@ class Param:
         return self._label or self.name
 
     @property
+    def title(self) -> str:
+        """How messages name the parameter: its on-screen label, with the code name in
+        parentheses when they differ ("w mean (w_mean)")."""
+        return _title(self.label, self.name)
+
+    @property
     def range_text(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
         return f"between {_fmt(self.low)} and {_fmt(self.high)}{unit}"
@@ -102,13 +112,13 @@ class Param:
                     raise TypeError
             except TypeError:
                 raise ParamError(
-                    f"{self.name} must be a number {self.range_text} (got {value!r})"
+                    f"{self.title} must be a number {self.range_text} (got {value!r})"
                 ) from None
         if not math.isfinite(value) or not self.low <= value <= self.high:
-            raise ParamError(f"{self.name} must be {self.range_text} (got {_fmt(value)})")
+            raise ParamError(f"{self.title} must be {self.range_text} (got {_fmt(value)})")
         if self.integer:
             if value != int(value):
-                raise ParamError(f"{self.name} must be a whole number (got {_fmt(value)})")
+                raise ParamError(f"{self.title} must be a whole number (got {_fmt(value)})")
             return int(value)
         return float(value) + 0.0  # + 0.0 turns a typed -0 into 0
 
@@ -147,10 +157,14 @@ class Choice:
     def label(self) -> str:
         return self._label or self.name
 
+    @property
+    def title(self) -> str:
+        return _title(self.label, self.name)
+
     def validate(self, value: Any) -> str:
         if value not in self.options:
             raise ParamError(
-                f"{self.name} must be one of {', '.join(self.options)} (got {value!r})"
+                f"{self.title} must be one of {', '.join(self.options)} (got {value!r})"
             )
         return value
 
@@ -223,6 +237,16 @@ class ParamSet:
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         return iter(self._values.items())
+
+    def changes_from(self, old: ParamSet) -> str:
+        """What differs from ``old``, by label: "w mean = 0.1, seed = 2" ("" if nothing)."""
+        parts = []
+        for p in self.declarations():
+            new_value = self._values[p.name]
+            if old._values.get(p.name) != new_value:
+                shown = f"{new_value:g}" if isinstance(new_value, float) else f"{new_value}"
+                parts.append(f"{p.label} = {shown}{' ' + p.unit if p.unit else ''}")
+        return ", ".join(parts)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and other._values == self._values  # type: ignore[attr-defined]

@@ -36,6 +36,26 @@ def test_out_of_range_message_names_the_range():
         Demo().gain = -2.5
 
 
+def test_messages_name_the_on_screen_label_with_the_code_name():
+    class Labelled(ParamSet):
+        w_mean = Param(0.0, -5.0, 5.0, 0.01, "", "Mean weight", label="w mean")
+        tau_s = Param(5.0, 0.1, 100.0, 0.1, "ms", "Synaptic time constant", label="τ_s")
+        n = Param(3, 1, 10, 1, "", "Count", integer=True, label="N")
+        kind = Choice("a", ("a", "b"), "Kind", label="the kind")
+
+    with pytest.raises(ParamError) as err:
+        Labelled(w_mean=9)
+    assert str(err.value) == "w mean (w_mean) must be between -5 and 5 (got 9)"
+    with pytest.raises(ParamError, match=r"^τ_s \(tau_s\) must be between 0\.1 and 100 ms"):
+        Labelled(tau_s=0)
+    with pytest.raises(ParamError, match=r"^N \(n\) must be a whole number"):
+        Labelled(n=2.5)
+    with pytest.raises(ParamError, match=r"^N \(n\) must be a number"):
+        Labelled(n="3")
+    with pytest.raises(ParamError, match=r"^the kind \(kind\) must be one of a, b"):
+        Labelled(kind="c")
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.floats(1.0, 100.0))
 def test_any_value_in_range_is_accepted(x):
@@ -102,6 +122,13 @@ def test_update_is_all_or_nothing():
     assert d.tau == 20.0
     d.update({"tau": 30.0, "gain": 0.5})
     assert (d.tau, d.gain) == (30.0, 0.5)
+
+
+def test_changes_are_described_by_label_and_unit():
+    a = Demo()
+    assert a.changes_from(a.copy()) == ""
+    assert Demo(tau=12.5, mode="exact").changes_from(a) == "tau = 12.5 ms, mode = exact"
+    assert Demo(count=4).changes_from(a) == "count = 4"
 
 
 def test_copy_is_independent():
