@@ -4,7 +4,9 @@ One row per parameter: the label with its unit, a slider and a text box.  The
 declaration's doc is the tooltip, values typed outside the range are refused
 with a message naming the range, and "Reset" restores the defaults.  Changes
 are announced through :attr:`ParamPanel.changed`, throttled so a dragged slider
-does not flood a running simulation.
+does not flood a running simulation.  Only real changes are announced: leaving
+a text box untouched (its editingFinished also fires on focus loss), typing the
+value it already holds or moving a slider back to the same value is silent.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ class _NumberRow:
             value = float(text)
         except ValueError:
             self.panel._refuse(
-                f"{self.p.name}: {text!r} is not a number; enter a value {self.p.range_text}."
+                f"{self.p.title}: {text!r} is not a number; enter a value {self.p.range_text}."
             )
             self.show(self.panel.values_ref()[self.p.name])
             return
@@ -198,29 +200,46 @@ class ParamPanel(QGroupBox):
         return self._params.as_dict()
 
     def set_values(self, params: ParamSet, emit: bool = True) -> None:
+        """Show ``params``; with ``emit`` announce them if they differ from the current ones."""
+        same = params == self._params
         self._params = params.copy()
         for name, row in self.rows.items():
             row.show(getattr(self._params, name))
-        if emit:
+        if emit and not same:
             self._announce()
 
     def set_value(self, name: str, value: Any) -> None:
-        """Set one value as if the user typed it (refused values raise ParamError)."""
+        """Set one value as if the user typed it (refused values raise ParamError);
+        announced only if it differs from the current value."""
+        old = getattr(self._params, name)
         setattr(self._params, name, value)
         self.rows[name].show(getattr(self._params, name))
-        self._announce()
+        if getattr(self._params, name) != old:
+            self.clear_message()
+            self._announce()
 
     def reset(self) -> None:
-        self.message.hide()
+        self.clear_message()
         self.set_values(self._defaults)
+
+    def clear_message(self) -> None:
+        """Hide the red "Refused: …" line (the user has moved on)."""
+        self.message.hide()
 
     # -- internals ----------------------------------------------------------
     def _set(self, name: str, value: Any, from_slider: bool = False) -> None:
+        old = getattr(self._params, name)
         try:
             setattr(self._params, name, value)
         except ParamError as err:
             self._refuse(str(err))
             self.rows[name].show(getattr(self._params, name))
+            return
+        if getattr(self._params, name) == old:
+            # Nothing changed (focus left an untouched box, "1.0" typed over 1, a slider
+            # back on the same value): tidy the text, announce nothing.
+            if not from_slider:
+                self.rows[name].show(old)
             return
         self.message.hide()
         if not from_slider:
