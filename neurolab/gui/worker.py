@@ -4,10 +4,23 @@ One :class:`Runner` per tab.  Starting a run cancels the previous one; every
 signal carries the run id, and the runner itself drops anything from a run
 that is no longer current, so a superseded run can never draw over a new one.
 The worker thread never touches widgets.
+
+Nor does it ever free a Qt object.  Python's cyclic garbage collector runs on
+whichever thread happens to trip its allocation threshold, and a busy worker
+trips it most: it then finalises unreachable widget trees left behind by
+closed views (pyqtgraph's plots hold their context menus in cycles), Shiboken
+hands their C++ deletion to the GUI thread, and that hand-over was seen to
+deadlock at exit (worker waiting for the GIL, GUI thread holding it inside
+``BindingManager::runDeletionInMainThread``).  So while any worker runs,
+automatic collection is off and :class:`_Keeper` collects on the GUI thread
+on a timer; a finished thread's generator, last item and error are released
+there too, with the thread object itself (kept until its ``finished`` signal
+has been handled on the GUI thread).
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import traceback
@@ -15,7 +28,7 @@ import weakref
 from collections.abc import Callable, Generator
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 
 def _import_numba_here() -> None:
@@ -40,6 +53,78 @@ def running_threads() -> list[QThread]:
     return [th for th in list(THREADS) if th.isRunning()]
 
 
+class Unpaced:
+    """Base class of items a generator hands over between its real chunks (e.g. the
+    progress of a long build): delivered at once, without waiting for the pace or for a
+    pause, so a long step can report progress and be cancelled between its pieces."""
+
+
+GC_INTERVAL_MS = 250  # how often the GUI thread collects while workers run
+# Collect a generation when its count passes these (Python's own defaults).
+GC_THRESHOLDS = (700, 10, 10)
+
+
+class _Keeper(QObject):
+    """Lives on the GUI thread: holds every started worker thread until its ``finished``
+    has been handled here, and keeps the cyclic garbage collector on this thread while
+    any of them runs (see the module notes)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.threads: set[_Thread] = set()
+        self._gc_was_enabled = True
+        self._timer = QTimer(self)
+        self._timer.setInterval(GC_INTERVAL_MS)
+        self._timer.timeout.connect(self.collect)
+
+    def hold(self, th: _Thread) -> None:
+        if not self.threads:
+            self._gc_was_enabled = gc.isenabled()
+            gc.disable()
+            self._timer.start()
+        self.threads.add(th)
+        th.finished.connect(self._finished)  # queued: runs here, on the GUI thread
+
+    @Slot()
+    def _finished(self) -> None:
+        self.release(self.sender())
+
+    def release(self, th: QObject | None) -> None:
+        if th not in self.threads or th.isRunning():
+            return
+        self.threads.discard(th)  # the thread, its generator and last item are freed here
+        if not self.threads:
+            self._timer.stop()
+            if self._gc_was_enabled:
+                gc.enable()
+
+    @staticmethod
+    def collect() -> None:
+        """What automatic collection would have done since the last call, on this thread."""
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > GC_THRESHOLDS[generation]:
+                gc.collect(generation)
+                return
+
+
+_KEEPER: _Keeper | None = None
+
+
+def _keeper() -> _Keeper:
+    """The one keeper, created on the GUI thread (with the first Runner)."""
+    global _KEEPER
+    if _KEEPER is None:
+        _KEEPER = _Keeper(QCoreApplication.instance())
+        _KEEPER.destroyed.connect(_forget_keeper)
+    return _KEEPER
+
+
+def _forget_keeper() -> None:
+    global _KEEPER
+    _KEEPER = None
+
+
 class _Thread(QThread):
     chunk = Signal(int, object)
     failed = Signal(int, str)
@@ -55,6 +140,8 @@ class _Thread(QThread):
         self._resume.set()
         self._lock = threading.Lock()
         self._pending: dict[str, Any] = {}
+        # What the run leaves behind, freed with this object on the GUI thread.
+        self._spent: tuple[Any, ...] = ()
 
     def send(self, updates: dict[str, Any]) -> None:
         with self._lock:
@@ -72,28 +159,36 @@ class _Thread(QThread):
 
     def run(self) -> None:
         completed = False
+        gen = item = None
         try:
             gen = self._factory()
             item = next(gen)
             while not self._cancel.is_set():
                 started = time.perf_counter()
                 self.chunk.emit(self.run_id, item)
-                self._resume.wait()
-                if self._cancel.is_set():
-                    break
-                if self._pace:
-                    # Sleep in short slices so cancel stays prompt.
-                    while (left := self._pace - (time.perf_counter() - started)) > 0:
-                        if self._cancel.wait(min(left, 0.02)):
-                            break
+                if not isinstance(item, Unpaced):
+                    self._resume.wait()
+                    if self._cancel.is_set():
+                        break
+                    if self._pace:
+                        # Sleep in short slices so cancel stays prompt.
+                        while (left := self._pace - (time.perf_counter() - started)) > 0:
+                            if self._cancel.wait(min(left, 0.02)):
+                                break
                 with self._lock:
                     updates, self._pending = self._pending, {}
                 item = gen.send(updates) if updates else next(gen)
             gen.close()
         except StopIteration:
             completed = True
-        except Exception:
+        except Exception as err:
             self.failed.emit(self.run_id, traceback.format_exc())
+            # The traceback holds the generator's frames: free them with the rest.
+            self._spent = (err,)
+        # Not freed here: they may hold the last reference to something Qt (see the notes).
+        self._spent += (gen, item, self._factory)
+        self._factory = None
+        gen = item = None
         self.done.emit(self.run_id, completed)
 
 
@@ -123,6 +218,7 @@ class Runner(QObject):
         self._old: list[_Thread] = []
         self._run_id = 0
         self._paused = False
+        self._keeper = _keeper()
 
     @property
     def state(self) -> str:
@@ -145,6 +241,7 @@ class Runner(QObject):
         th.finished.connect(self._reap)
         self._thread, self._paused = th, False
         THREADS.add(th)
+        self._keeper.hold(th)
         th.start()
         self.stateChanged.emit("running")
         return self._run_id
@@ -189,6 +286,7 @@ class Runner(QObject):
         ok = True
         for th in list(self._old) + ([self._thread] if self._thread else []):
             ok &= th.wait(timeout_ms)
+            self._keeper.release(th)
         self._old = [th for th in self._old if th.isRunning()]
         return ok
 

@@ -96,3 +96,60 @@ def test_an_error_is_reported_with_its_traceback(runner, qtbot):
     assert "ValueError: bad input at t = 3 ms" in sig.args[0]
     assert "Traceback" in sig.args[0]
     qtbot.waitUntil(lambda: runner.state == "idle", timeout=3000)
+
+
+class _Cycle:
+    """Holds a Qt object and itself: only the cyclic garbage collector frees it."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QObject
+
+        self.me = self
+        self.qt = QObject()
+
+
+def test_garbage_holding_qt_objects_is_collected_on_the_gui_thread(runner, qtbot):
+    # Python's cyclic GC runs on whichever thread trips its threshold; a worker that
+    # allocates would otherwise finalise Qt objects left by closed views (a deadlock at
+    # exit was traced to that).  Here the worker allocates hard while such garbage waits.
+    import threading
+    import weakref
+
+    where: list[bool] = []
+    for _ in range(20):
+        weakref.finalize(
+            _Cycle(), lambda: where.append(threading.current_thread() is threading.main_thread())
+        )
+
+    def allocating():
+        while True:
+            yield [[] for _ in range(5000)]  # tracked containers: trips the gen-0 threshold
+
+    runner.start(allocating)
+    qtbot.waitUntil(lambda: len(where) == 20, timeout=10_000)
+    runner.cancel()
+    assert all(where)
+
+
+def test_progress_items_are_not_held_by_a_pause(runner, qtbot):
+    from neurolab.gui.worker import Unpaced
+
+    class Step(Unpaced):
+        pass
+
+    got = []
+    runner.chunk.connect(got.append)
+
+    def build_then_run():
+        for _ in range(5):
+            yield Step()
+        yield "built"
+        yield from itertools.count()
+
+    runner.start(build_then_run, pace=0.5)
+    runner.pause()  # as a restart of a paused run does: the build goes on, the run waits
+    qtbot.waitUntil(lambda: "built" in got, timeout=3000)
+    qtbot.wait(100)
+    assert sum(isinstance(g, Step) for g in got) == 5 and got[-1] == "built"
+    runner.resume()
+    qtbot.waitUntil(lambda: 0 in got, timeout=3000)
