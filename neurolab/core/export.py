@@ -2,32 +2,57 @@
 
 Every file records the parameters that produced it (as JSON), the app version
 and the time, so a figure in a report can always be traced back and redone.
+
+CSV conventions
+---------------
+* Line 1 is ``# {metadata as JSON}``, line 2 the column names, then the values.
+* A 1-D array is one column under its own name; columns of different lengths
+  are padded with empty cells.
+* A 2-D array ``A`` of shape (m, n) becomes n columns ``A_col0`` …
+  ``A_col{n-1}``: column ``A_colj`` holds ``A[:, j]`` and CSV row r holds row
+  r of the matrix, so the table reads like the matrix on paper.  (For a
+  weight matrix ``W1`` with ``W1[i, j]`` the weight from lower neuron i to upper
+  neuron j, ``W1_col0`` holds the weights *into* upper neuron 0.)  Names such
+  as ``W1[0]`` or ``W1[:,0]`` are not used: ``[0]`` reads as row 0 in numpy
+  notation, and ``numpy.genfromtxt`` deletes brackets and commas (``W1[0]``
+  came back as ``W10``).  ``A_colj`` comes back unchanged from :func:`read_csv`,
+  from ``numpy.genfromtxt(path, delimiter=",", names=True, skip_header=1)`` and
+  from ``pandas.read_csv(path, comment="#")``.
+* Floats are written with ``repr`` (every bit kept), integer arrays as integers.
+
+NPZ files hold the arrays as they are, compressed, plus the metadata as a JSON
+string under ``__neurolab_meta__``; they load with ``numpy.load(path,
+allow_pickle=False)``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import io
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+import zipfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from neurolab import __version__
 
 META_KEY = "__neurolab_meta__"
+CSV_BLOCK_ROWS = 100_000  # rows formatted at a time: bounded memory for big tables
+NPZ_LEVEL = 1  # zlib level: level 6 (numpy's) took 2.6x as long for a 1 % smaller file
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash never leaves a half-written file.
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+    """A binary file handle whose contents replace ``path`` only if the block succeeds.
 
     The bytes go to a temporary file in the same folder (same file system),
-    which then replaces the target in one ``os.replace``.
+    which then replaces the target in one ``os.replace``; on an error the
+    temporary file is removed and the old file stays as it was.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -35,7 +60,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -43,6 +68,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash never leaves a half-written file."""
+    with atomic_writer(path) as fh:
+        fh.write(data)
 
 
 def metadata(params: Mapping[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -68,20 +99,34 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+def column_name(name: str, j: int) -> str:
+    """The CSV column holding column ``j`` of the 2-D array ``name`` (see the module notes)."""
+    return f"{name}_col{j}"
+
+
 def _columns(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
     cols: dict[str, np.ndarray] = {}
     for name, arr in arrays.items():
-        a = np.asarray(arr, dtype=float)
+        a = np.asarray(arr)
+        if a.dtype.kind not in "iu":  # integers stay integers; everything else is a float
+            a = a.astype(float)
         if a.ndim == 1:
             cols[name] = a
         elif a.ndim == 2:
             for j in range(a.shape[1]):
-                cols[f"{name}[{j}]"] = a[:, j]
+                cols[column_name(name, j)] = a[:, j]
         elif a.ndim == 0:
             cols[name] = a.reshape(1)
         else:
             raise ValueError(f"{name}: cannot write a {a.ndim}-D array to CSV; use NPZ")
     return cols
+
+
+def _cells(column: np.ndarray, start: int, stop: int) -> list[str]:
+    """Rows ``start:stop`` of a column as text, "" past its end."""
+    part = column[start:stop].tolist()
+    text = list(map(str if column.dtype.kind in "iu" else repr, part))
+    return text + [""] * (stop - start - len(text))
 
 
 def save_csv(
@@ -90,25 +135,26 @@ def save_csv(
     params: Mapping[str, Any] | None = None,
     **meta: Any,
 ) -> None:
-    """Write named 1-D (or 2-D, one column per row entry) arrays as CSV columns.
+    """Write named 1-D arrays (2-D ones as ``name_colj`` columns) as CSV columns.
 
     Columns of different lengths are padded with empty cells.  The metadata
     (parameters as JSON, version, time) is one ``#`` comment line at the top:
-    read with ``numpy.genfromtxt(path, delimiter=",", names=True, skip_header=1)``
-    or ``pandas.read_csv(path, comment="#")``.
+    read with :func:`read_csv`, ``numpy.genfromtxt(path, delimiter=",",
+    names=True, skip_header=1)`` or ``pandas.read_csv(path, comment="#")``.
+    See the module notes for the conventions.
     """
     cols = _columns(arrays)
     for name in cols:
         if "," in name or "\n" in name:
             raise ValueError(f"column name {name!r} may not contain commas or newlines")
     n_rows = max((len(c) for c in cols.values()), default=0)
-    buf = io.StringIO()
-    buf.write(f"# {json.dumps(metadata(params, **meta))}\n")
-    buf.write(",".join(cols) + "\n")
-    for i in range(n_rows):
-        buf.write(",".join(repr(float(c[i])) if i < len(c) else "" for c in cols.values()))
-        buf.write("\n")
-    atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
+    with atomic_writer(path) as fh:
+        fh.write(f"# {json.dumps(metadata(params, **meta))}\n".encode())
+        fh.write((",".join(cols) + "\n").encode())
+        for start in range(0, n_rows, CSV_BLOCK_ROWS):
+            stop = min(start + CSV_BLOCK_ROWS, n_rows)
+            cells = [_cells(c, start, stop) for c in cols.values()]
+            fh.write(("\n".join(map(",".join, zip(*cells, strict=True))) + "\n").encode())
 
 
 def read_csv(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -135,7 +181,10 @@ def save_npz(
 ) -> None:
     """Write arrays to a compressed NPZ, with the metadata as a JSON string array.
 
-    The file loads with ``numpy.load(path, allow_pickle=False)``.
+    The file loads with ``numpy.load(path, allow_pickle=False)``.  It is what
+    ``numpy.savez_compressed`` writes, at zlib level 1 (:data:`NPZ_LEVEL`) and
+    straight to disk rather than through memory: 20 M synapses as
+    (int32, int32, float64) triplets took 6 s instead of 19 s.
     """
     if META_KEY in arrays:
         raise ValueError(f"{META_KEY} is reserved")
@@ -144,9 +193,15 @@ def save_npz(
         if v.dtype == object:
             raise ValueError(f"{k}: object arrays cannot be stored without pickle")
     out[META_KEY] = np.array(json.dumps(metadata(params, **meta)))
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **out)
-    atomic_write_bytes(path, buf.getvalue())
+    with (
+        atomic_writer(path) as fh,
+        zipfile.ZipFile(
+            fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=NPZ_LEVEL, allowZip64=True
+        ) as zf,
+    ):
+        for name, value in out.items():
+            with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, value, allow_pickle=False)
 
 
 def read_npz(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -26,11 +26,31 @@ def test_csv_round_trip_with_padding_and_metadata(tmp_path):
     np.testing.assert_allclose(raw["v"], t**2)
 
 
-def test_csv_splits_2d_arrays_into_columns(tmp_path):
+def test_csv_splits_2d_arrays_into_named_columns_every_reader_keeps(tmp_path):
     path = tmp_path / "d.csv"
-    export.save_csv(path, {"V": np.arange(6.0).reshape(3, 2)})
+    W = np.arange(6.0).reshape(3, 2)  # W[i, j]: row i, column j
+    export.save_csv(path, {"W1": W, "b1": [0.5, -0.5]})
     cols, _ = export.read_csv(path)
-    np.testing.assert_array_equal(cols["V[1]"], [1.0, 3.0, 5.0])
+    assert list(cols) == ["W1_col0", "W1_col1", "b1"]
+    # Column j of the matrix is the column named _colj; CSV row i is matrix row i.
+    np.testing.assert_array_equal(cols["W1_col1"], W[:, 1])
+    np.testing.assert_array_equal(np.column_stack([cols["W1_col0"], cols["W1_col1"]]), W)
+    # numpy.genfromtxt gives the same names back (it turned "W1[0]" into "W10").
+    raw = np.genfromtxt(path, delimiter=",", names=True, skip_header=1)
+    assert raw.dtype.names == ("W1_col0", "W1_col1", "b1")
+    np.testing.assert_array_equal(raw["W1_col0"], W[:, 0])
+    assert export.column_name("W1", 0) == "W1_col0"
+
+
+def test_csv_writes_integers_as_integers_and_floats_exactly(tmp_path):
+    path = tmp_path / "d.csv"
+    x = np.random.default_rng(1).normal(size=250_001)  # more than one block of rows
+    export.save_csv(path, {"i": np.arange(3, dtype=np.int32), "x": x})
+    lines = path.read_text().splitlines()
+    assert lines[1] == "i,x" and lines[2].startswith("0,") and lines[5].startswith(",")
+    cols, _ = export.read_csv(path)
+    np.testing.assert_array_equal(cols["i"], [0, 1, 2])
+    np.testing.assert_array_equal(cols["x"], x)
 
 
 def test_npz_round_trip_loads_without_pickle(tmp_path):
@@ -41,6 +61,26 @@ def test_npz_round_trip_loads_without_pickle(tmp_path):
         np.testing.assert_array_equal(f["V"], V)
         meta = json.loads(str(f[export.META_KEY]))
     assert meta["params"] == {"model": "hh", "g": [1, 2]}
+    arrays, meta2 = export.read_npz(path)
+    assert set(arrays) == {"V"} and meta2 == meta
+
+
+def test_failed_npz_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
+    path = tmp_path / "d.npz"
+    with pytest.raises(ValueError, match="object arrays"):
+        export.save_npz(path, {"bad": np.array([None, 1])})
+    assert list(tmp_path.iterdir()) == []
+    export.save_npz(path, {"a": np.arange(3)})
+    before = path.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np.lib.format, "write_array", boom)
+    with pytest.raises(OSError, match="disk full"):
+        export.save_npz(path, {"a": np.arange(5)})
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["d.npz"]
 
 
 def test_unknown_extension_is_refused(tmp_path):

@@ -244,7 +244,7 @@ def test_parameters_and_exports_carry_the_settings(view, qtbot, tmp_path):
     data_csv = tmp_path / "data.csv"
     export.save_csv(data_csv, view.data(), view.parameters())
     cols, _ = export.read_csv(data_csv)
-    np.testing.assert_allclose(cols["pieces[3]"], view.data()["pieces"][:, 3])
+    np.testing.assert_allclose(cols["pieces_col3"], view.data()["pieces"][:, 3])
     np.testing.assert_allclose(cols["G"], view.data()["G"])
 
 
