@@ -75,3 +75,21 @@ def test_export_to_a_missing_folder_names_the_folder(panel, tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         panel.export(tmp_path / "missing" / "p.png")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "csv"])
+def test_every_export_announces_the_file_written(panel, tmp_path, qtbot, fmt):
+    path = tmp_path / f"p.{fmt}"
+    with qtbot.waitSignal(panel.exported, timeout=2000) as sig:
+        panel.export(path)
+    assert sig.args == [str(path)] and path.exists()
+
+
+def test_index_ticks_thin_out_until_labels_fit():
+    from neurolab.gui.widgets.plot_panel import index_ticks
+
+    assert [j for j, _ in index_ticks(16, 2000)] == list(range(16))  # room for every index
+    narrow = index_ticks(16, 160)  # 10 px per index: "15" needs more
+    assert [j for j, _ in narrow] in ([0, 2, 4, 6, 8, 10, 12, 14], [0, 5, 10, 15])
+    assert [j for j, _ in index_ticks(20_000, 200)][:3] == [0, 5000, 10000]
+    assert index_ticks(0, 100) == []

@@ -2,7 +2,8 @@
 
 Every plot in NeuroLab lives in a :class:`PlotPanel`: it stacks one or more
 plots with linked time axes, shows the value under the mouse, and exports what
-is shown to PNG or SVG and its curves to CSV.
+is shown to PNG or SVG and its curves to CSV (announcing the file written
+through :attr:`PlotPanel.exported`, for the status bar).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401  (registers the exporters)
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -43,8 +44,37 @@ def axis_title(label: str, unit: str) -> str:
     return AxisInfo(label, unit).text()
 
 
+def index_ticks(
+    n: int, pixels: float, font: QFont | None = None, vertical: bool = False
+) -> list[tuple[int, str]]:
+    """Ticks for the indices 0 … n − 1 spread over ``pixels``: every index if their
+    labels fit, else every 2nd, 5th, 10th, 20th, … so labels never run together.
+
+    ``vertical`` spaces the labels by their height (a left axis) instead of
+    their width.
+    """
+    if n <= 0:
+        return []
+    metrics = QFontMetrics(font or QFont())
+    need = metrics.height() + 2 if vertical else metrics.horizontalAdvance(str(n - 1)) + 8
+    per_index = max(float(pixels), 1.0) / n
+    step, k = 1, 0
+    while step * per_index < need and step < n:
+        k += 1
+        step = (1, 2, 5)[k % 3] * 10 ** (k // 3)
+    return [(j, str(j)) for j in range(0, n, step)]
+
+
 class PlotPanel(QWidget):
-    """One or more stacked plots with export and a crosshair readout."""
+    """One or more stacked plots with export and a crosshair readout.
+
+    Signals
+    -------
+    exported(str)
+        A file was written by :meth:`export` (its path), for a "Saved …" status.
+    """
+
+    exported = Signal(str)
 
     def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -199,6 +229,7 @@ class PlotPanel(QWidget):
         if fmt == "csv":
             params = self.metadata() if self.metadata else {}
             export.save_csv(path, self.curve_data(), params, title=self.title)
+            self.exported.emit(str(path))
             return
         fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=path.parent)
         os.close(fd)
@@ -214,6 +245,7 @@ class PlotPanel(QWidget):
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        self.exported.emit(str(path))
 
     def _render_svg(self, filename: str) -> None:
         # pyqtgraph's SVGExporter rewrites Qt's path data and breaks on what Qt 6
