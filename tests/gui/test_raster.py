@@ -59,3 +59,18 @@ def test_scrolling_trace_keeps_the_last_span_in_order():
     np.testing.assert_array_equal(tr.data["v"], tr.t * 2)
     tr.clear()
     assert tr.t.size == 0 and tr.data["v"].size == 0
+
+
+def test_no_negative_times_before_a_whole_window_has_run():
+    raster = RasterImage(10, window=100.0, n_bins=200)
+    assert raster.view_range() == (0.0, 100.0)  # before the run: the first window
+    raster.add(np.array([1.0, 30.0]), np.array([0, 3]), 42.0)
+    assert raster.view_range() == (0.0, 100.0)
+    t, rate = raster.rate()
+    assert t.min() > 0.0 and t.max() < 42.5  # no samples before t = 0
+    assert t[0] == pytest.approx(0.25) and rate[2] == pytest.approx(1000.0 / (10 * 0.5))
+    assert rate.sum() * 10 * 0.5 / 1000.0 == pytest.approx(2)
+    raster.add(np.empty(0), np.empty(0, int), 250.0)  # now scrolling: the last 100 ms
+    assert raster.view_range() == pytest.approx((150.0, 250.0))
+    t, _ = raster.rate()
+    assert t.size == 200 and t[0] == pytest.approx(150.25)

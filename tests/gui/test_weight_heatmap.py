@@ -233,3 +233,46 @@ def test_small_sparse_matrix_can_be_edited_and_stays_sparse(heatmap, qtbot):
     out = heatmap.matrix()
     assert sp.issparse(out) and out.format == "csr"
     np.testing.assert_array_equal(out.toarray(), [[1, 0, 4], [0, 2, 0], [0, 0, 3]])
+
+
+def _label_gaps(w: WeightHeatmap, side: str) -> tuple[list[int], float]:
+    """Tick positions on an axis and the pixels between neighbouring ticks."""
+    ticks = [j for j, _ in w.plot.getAxis(side)._tickLevels[0]]
+    n = w.shape[1] if side == "top" else w.shape[0]
+    size = w.plot.vb.width() if side == "top" else w.plot.vb.height()
+    step = min(b - a for a, b in zip(ticks, ticks[1:], strict=False)) if len(ticks) > 1 else n
+    return ticks, step * size / n
+
+
+@pytest.mark.parametrize("width", [260, 330, 900])
+def test_column_indices_never_run_together(qtbot, width):
+    from PySide6.QtGui import QFontMetrics
+
+    w = WeightHeatmap("W1", editable=True)
+    qtbot.addWidget(w)
+    w.set_matrix(np.random.default_rng(0).normal(size=(16, 16)))
+    w.resize(width, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(20)
+    ticks, gap = _label_gaps(w, "top")
+    assert gap >= QFontMetrics(w.font()).horizontalAdvance("15") + 4
+    if width >= 900:
+        assert ticks == list(range(16))  # room for all, the last one included
+    assert not w.plot.getAxis("top").style["hideOverlappingLabels"]
+
+
+def test_clear_shows_an_empty_map_with_a_message(qtbot):
+    w = WeightHeatmap("Weights W[j, i]")
+    qtbot.addWidget(w)
+    w.clear("built when the run starts")
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.empty and w.shape == (0, 0)
+    assert "built when the run starts" in w.title_label.text()
+    assert w.empty_text.isVisible() and w.empty_text.toPlainText() == "built when the run starts"
+    assert w.image.image is None and w._texts == []  # no placeholder "0.00" cell
+    assert w.plot.getAxis("top")._tickLevels[0] == []
+    assert not w.edit_cell(0, 0)
+    w.set_matrix(np.eye(2))
+    assert not w.empty and not w.empty_text.isVisible() and w.shape == (2, 2)

@@ -70,17 +70,25 @@ class RasterImage:
 
     @property
     def t_start(self) -> float:
-        """Time (ms) at the left edge of the screen."""
+        """Time (ms) at the left edge of the ring (negative until a window has passed)."""
         return (self.head - self.n_bins) * self.bin_ms
+
+    def view_range(self) -> tuple[float, float]:
+        """The time span to show: [0, window] until the run has covered a whole
+        window, then the last ``window`` ms (never negative times)."""
+        t0 = max(self.t_start, 0.0)
+        return t0, t0 + self.window
 
     def image(self) -> np.ndarray:
         """Counts in time order, oldest bin first: shape (n_bins, n_rows)."""
         return np.roll(self.counts, -(self.head % self.n_bins), axis=0)
 
     def rate(self) -> tuple[np.ndarray, np.ndarray]:
-        """(bin centres in ms, population rate in Hz) across the screen."""
-        counts = self.image().sum(axis=1, dtype=np.int64)
-        t = self.t_start + (np.arange(self.n_bins) + 0.5) * self.bin_ms
+        """(bin centres in ms, population rate in Hz) across the screen, from t = 0 on
+        (no samples before the run started)."""
+        first = max(0, self.n_bins - self.head)  # bins before t = 0 are not part of the run
+        counts = self.image()[first:].sum(axis=1, dtype=np.int64)
+        t = self.t_start + (np.arange(first, self.n_bins) + 0.5) * self.bin_ms
         return t, counts * (1000.0 / (self.n_neurons * self.bin_ms))
 
     def neuron_at_row(self, row: float) -> int:

@@ -7,6 +7,9 @@ colour bar.  Matrices larger than ``max_cells`` × ``max_cells`` are shown as
 block means (:func:`downsample`; sparse matrices are never densified).  The
 value under the mouse is shown below the map; when the widget is editable and
 the matrix is shown cell by cell, clicking a cell opens an inline editor.
+Axis ticks thin out (every 1, 2, 5, 10, … indices) so their labels never run
+together however narrow the map, and :meth:`WeightHeatmap.clear` shows an
+empty map with a message (a matrix that does not exist yet).
 """
 
 from __future__ import annotations
@@ -19,18 +22,17 @@ import numpy as np
 import pyqtgraph as pg
 import scipy.sparse as sp
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
-from neurolab.gui.widgets import plot_panel  # noqa: F401  (white background, black axes)
 from neurolab.gui.widgets.common import message_label
+from neurolab.gui.widgets.plot_panel import index_ticks  # also: white background, black axes
 
 __all__ = ["WeightHeatmap", "downsample", "DIVERGING"]
 
 # Diverging blue–white–red (ColorBrewer RdBu end points), symmetric around 0.
 DIVERGING = pg.ColorMap([0.0, 0.5, 1.0], [(33, 102, 172), (255, 255, 255), (178, 24, 43)])
 TEXT_MAX = 12  # cells show their numbers when the matrix has at most this many rows and columns
-TICK_ALL_MAX = 20  # every neuron index is a tick up to this size
 
 
 def downsample(W: Any, max_cells: int = 200) -> tuple[np.ndarray, int, int]:
@@ -97,14 +99,6 @@ class _CellEditor(QLineEdit):
             event.accept()
             return
         super().keyPressEvent(event)
-
-
-def _round_ticks(n: int, most: int) -> list[tuple[int, str]]:
-    """At most ``most`` + 1 ticks on 0…n − 1 at a round spacing (1, 2 or 5 × 10^k)."""
-    raw = max(1.0, n / most)
-    base = 10 ** math.floor(math.log10(raw))
-    step = next(m * base for m in (1, 2, 5, 10) if m * base >= raw)
-    return [(int(j), str(int(j))) for j in np.arange(0, n, step)]
 
 
 class WeightHeatmap(QWidget):
@@ -174,8 +168,12 @@ class WeightHeatmap(QWidget):
         self.hover_label = QLabel()
         self.hover_label.setObjectName("hover")
         self.hover_label.setToolTip("Value of the cell under the mouse pointer")
-        # A long readout is cut at the edge instead of widening the widget.
-        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A long readout wraps onto a second line instead of widening the widget or
+        # being cut; two lines always, so the map does not jump as the pointer moves.
+        self.hover_label.setWordWrap(True)
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        fm = QFontMetrics(self.hover_label.font())
+        self.hover_label.setFixedHeight(2 * fm.lineSpacing() + 4)
         layout.addWidget(self.hover_label)
         self.message = message_label()
         layout.addWidget(self.message)
@@ -196,6 +194,13 @@ class WeightHeatmap(QWidget):
             values=(-1.0, 1.0), colorMap=DIVERGING, interactive=False, label="weight", width=16
         )
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        for side in ("left", "top"):
+            # An index at the very end may reach past the axis: draw it rather than drop it
+            # (the ticks are spaced so that labels never overlap).
+            self.plot.getAxis(side).setStyle(hideOverlappingLabels=False)
+        self.empty_text = pg.TextItem("", color="#555", anchor=(0.5, 0.5))
+        self.empty_text.hide()
+        self.plot.addItem(self.empty_text, ignoreBounds=True)
 
         self.editor = _CellEditor(self)
         self.editor.setObjectName("cell_editor")
@@ -204,6 +209,7 @@ class WeightHeatmap(QWidget):
         self.editor.returnPressed.connect(self.commit_edit)
         self.editor.cancelled.connect(self.cancel_edit)
         self.plot.vb.sigResized.connect(lambda *_: self._place_editor())
+        self.plot.vb.sigResized.connect(lambda *_: self._set_ticks())
 
         self.view.scene().sigMouseMoved.connect(self._mouse_moved)
         self.view.scene().sigMouseClicked.connect(self._clicked)
@@ -223,6 +229,7 @@ class WeightHeatmap(QWidget):
         ticks and the readout, e.g. ``{M: "bias"}`` for the augmented ``[W; b]``.
         """
         self.cancel_edit()
+        self.empty_text.hide()
         blocks, rs, cs = downsample(W, self.max_cells)
         self._source = W.copy() if sp.issparse(W) else np.array(W, dtype=float)
         self._lookup = W.tocsr() if sp.issparse(W) else self._source
@@ -431,20 +438,55 @@ class WeightHeatmap(QWidget):
             self._separators.append(line)
 
     def _set_ticks(self) -> None:
+        """Row and column indices, as many as fit without running together; named rows
+        (e.g. "bias") always, without a number right next to them."""
         n_r, n_c = self.shape
         left, top = self.plot.getAxis("left"), self.plot.getAxis("top")
-        if n_r <= TICK_ALL_MAX:
-            left.setTicks([[(i, self._row_names.get(i, str(i))) for i in range(n_r)]])
-        else:
-            left.setTicks([_round_ticks(n_r, 6)])
-        # The top axis is often narrow: few, round indices so labels never run together.
-        top.setTicks(
-            [[(j, str(j)) for j in range(n_c)]] if n_c <= TICK_ALL_MAX else [_round_ticks(n_c, 3)]
-        )
+        if n_r == 0 or n_c == 0:
+            left.setTicks([[]])
+            top.setTicks([[]])
+            return
+        vb = self.plot.vb
+        rows = index_ticks(n_r, vb.height(), vertical=True)
+        step = rows[1][0] - rows[0][0] if len(rows) > 1 else n_r
+        for i, name in self._row_names.items():
+            rows = [t for t in rows if abs(t[0] - i) >= step] + [(i, name)]
+        left.setTicks([sorted(rows)])
+        top.setTicks([index_ticks(n_c, vb.width())])
+
+    def clear(self, message: str = "") -> None:
+        """Show no matrix: an empty map, ``message`` in its middle and after the title."""
+        self.cancel_edit()
+        self._source = np.zeros((0, 0))
+        self._lookup = self._source
+        self._blocks, self._steps, self._dense = np.zeros((0, 0)), (1, 1), None
+        self._row_names = {}
+        self.image.clear()
+        self._draw_texts(self._blocks)
+        self._draw_separators()
+        self.plot.setLabel("left", "")
+        self.plot.setLabel("top", "")
+        self.plot.setXRange(0.0, 1.0, padding=0)
+        self.plot.setYRange(0.0, 1.0, padding=0)
+        self._set_ticks()
+        self.empty_text.setText(message)
+        self.empty_text.setPos(0.5, 0.5)
+        self.empty_text.setVisible(bool(message))
+        self.message.hide()
+        title = f"<b>{self.title}</b>" if self.title else ""
+        self.title_label.setText(f"{title} — {message}" if title and message else title or message)
+        self.hover_label.setText("")
+
+    @property
+    def empty(self) -> bool:
+        """No matrix is shown (see :meth:`clear`)."""
+        return 0 in self.shape
 
     def _hint(self) -> str:
+        if self.empty:
+            return ""
         if self.editable and not self.downsampled:
-            return f"Click a cell to type a new value (between {-self.limit:g} and {self.limit:g})"
+            return f"Click a cell to edit it ({-self.limit:g} … {self.limit:g})"
         return "Point at a cell to read its value"
 
     # -- editor and mouse -------------------------------------------------------------
