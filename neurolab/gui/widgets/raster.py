@@ -85,10 +85,13 @@ class RasterImage:
 
     def rate(self) -> tuple[np.ndarray, np.ndarray]:
         """(bin centres in ms, population rate in Hz) across the screen, from t = 0 on
-        (no samples before the run started)."""
+        (no samples before the run started) up to the last complete bin (the bin
+        still filling would read low: a dip at the right edge of every frame)."""
         first = max(0, self.n_bins - self.head)  # bins before t = 0 are not part of the run
-        counts = self.image()[first:].sum(axis=1, dtype=np.int64)
-        t = self.t_start + (np.arange(first, self.n_bins) + 0.5) * self.bin_ms
+        filling = self.t_now < self.head * self.bin_ms - 1e-9 * self.bin_ms
+        last = self.n_bins - 1 if filling else self.n_bins
+        counts = self.image()[first:last].sum(axis=1, dtype=np.int64)
+        t = self.t_start + (np.arange(first, max(first, last)) + 0.5) * self.bin_ms
         return t, counts * (1000.0 / (self.n_neurons * self.bin_ms))
 
     def neuron_at_row(self, row: float) -> int:

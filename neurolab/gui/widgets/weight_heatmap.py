@@ -210,6 +210,7 @@ class WeightHeatmap(QWidget):
         self.editor.cancelled.connect(self.cancel_edit)
         self.plot.vb.sigResized.connect(lambda *_: self._place_editor())
         self.plot.vb.sigResized.connect(lambda *_: self._set_ticks())
+        self.plot.vb.sigResized.connect(lambda *_: self._fit_empty_text())
 
         self.view.scene().sigMouseMoved.connect(self._mouse_moved)
         self.view.scene().sigMouseClicked.connect(self._clicked)
@@ -469,13 +470,18 @@ class WeightHeatmap(QWidget):
         self.plot.setXRange(0.0, 1.0, padding=0)
         self.plot.setYRange(0.0, 1.0, padding=0)
         self._set_ticks()
-        self.empty_text.setText(message)
+        self.empty_text.setHtml(f'<div style="text-align: center">{message}</div>')
+        self._fit_empty_text()
         self.empty_text.setPos(0.5, 0.5)
         self.empty_text.setVisible(bool(message))
         self.message.hide()
         title = f"<b>{self.title}</b>" if self.title else ""
         self.title_label.setText(f"{title} — {message}" if title and message else title or message)
         self.hover_label.setText("")
+
+    def _fit_empty_text(self) -> None:
+        """The empty map's message wraps within the map."""
+        self.empty_text.setTextWidth(max(60.0, self.plot.vb.width() - 16.0))
 
     @property
     def empty(self) -> bool:
