@@ -12,6 +12,10 @@ import traceback
 
 from neurolab import __version__
 
+NO_DISPLAY = (
+    "NeuroLab: no display: set DISPLAY (or WAYLAND_DISPLAY), or run headless with "
+    "QT_QPA_PLATFORM=offscreen (e.g. QT_QPA_PLATFORM=offscreen neurolab --smoke-test)"
+)
 QT_HINT = (
     "NeuroLab could not start Qt. On a bare Debian/Ubuntu install the libraries a real "
     "display needs:  sudo apt-get install libegl1 libxkbcommon-x11-0 libxcb-cursor0 "
@@ -40,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
         help="compile the numerical kernels into the on-disk cache and exit (done at install)",
     )
     return p
+
+
+def _no_display() -> bool:
+    """On Linux, no display to open and no platform chosen: Qt would abort."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _missing_display_libs() -> list[str]:
@@ -128,6 +139,9 @@ def smoke_test(shot: str | None = None) -> int:
 
 
 def run_gui() -> int:
+    if _no_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
     missing = _missing_display_libs()
     if missing:
         print(f"{QT_HINT}\n(missing: {', '.join(missing)})", file=sys.stderr)
@@ -135,6 +149,10 @@ def run_gui() -> int:
     # Import everything on this thread first: two threads importing the same
     # modules at once (numba and pyqtgraph share colorama) can fail.
     from neurolab.gui.main_window import MainWindow
+    from neurolab.gui.worker import collect_garbage_on_gui_thread
+
+    # Cyclic garbage (closed views' widgets) is collected here, never on a worker.
+    collect_garbage_on_gui_thread()
 
     threading.Thread(target=warm_kernels, name="warm-kernels", daemon=True).start()
     win = MainWindow()

@@ -73,12 +73,21 @@ class _Keeper(QObject):
         super().__init__(parent)
         self.threads: set[_Thread] = set()
         self._gc_was_enabled = True
+        self._pinned = False  # the whole session collects here (the app), not only runs
         self._timer = QTimer(self)
         self._timer.setInterval(GC_INTERVAL_MS)
         self._timer.timeout.connect(self.collect)
 
+    def pin(self) -> None:
+        """Collect on this thread for the rest of the session, workers or not."""
+        if not self._pinned and not self.threads:
+            self._gc_was_enabled = gc.isenabled()
+            gc.disable()
+            self._timer.start()
+        self._pinned = True
+
     def hold(self, th: _Thread) -> None:
-        if not self.threads:
+        if not self.threads and not self._pinned:
             self._gc_was_enabled = gc.isenabled()
             gc.disable()
             self._timer.start()
@@ -93,7 +102,7 @@ class _Keeper(QObject):
         if th not in self.threads or th.isRunning():
             return
         self.threads.discard(th)  # the thread, its generator and last item are freed here
-        if not self.threads:
+        if not self.threads and not self._pinned:
             self._timer.stop()
             if self._gc_was_enabled:
                 gc.enable()
@@ -123,6 +132,13 @@ def _keeper() -> _Keeper:
 def _forget_keeper() -> None:
     global _KEEPER
     _KEEPER = None
+
+
+def collect_garbage_on_gui_thread() -> None:
+    """For the application: automatic collection off for the whole session, collected
+    on the GUI thread on a timer (other threads, such as the kernel warm-up, allocate
+    too).  Call on the GUI thread once the QApplication exists."""
+    _keeper().pin()
 
 
 class _Thread(QThread):

@@ -63,3 +63,13 @@ def test_warm_up_compiles_the_kernels():
     r = _run(["-m", "neurolab", "--warm-up"])
     assert r.returncode == 0, r.stderr
     assert "kernels ready" in r.stdout
+
+
+def test_no_display_says_what_to_do_instead_of_aborting():
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.pop("QT_QPA_PLATFORM", None)
+    r = subprocess.run(
+        [sys.executable, "-m", "neurolab"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert r.returncode == 2, r.stderr[-2000:]
+    assert "no display" in r.stderr and "QT_QPA_PLATFORM=offscreen" in r.stderr

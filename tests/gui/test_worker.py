@@ -153,3 +153,22 @@ def test_progress_items_are_not_held_by_a_pause(runner, qtbot):
     assert sum(isinstance(g, Step) for g in got) == 5 and got[-1] == "built"
     runner.resume()
     qtbot.waitUntil(lambda: 0 in got, timeout=3000)
+
+
+def test_a_pinned_keeper_collects_on_the_gui_thread_for_the_whole_session(qtbot):
+    import gc
+
+    from neurolab.gui.worker import _Keeper
+
+    was = gc.isenabled()
+    k = _Keeper()
+    try:
+        k.pin()
+        assert not gc.isenabled() and k._timer.isActive()
+        k.release(None)  # nothing held: stays pinned
+        assert not gc.isenabled() and k._timer.isActive()
+    finally:
+        k._timer.stop()
+        if was:
+            gc.enable()
+        k.deleteLater()
