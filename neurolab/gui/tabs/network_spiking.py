@@ -1,25 +1,42 @@
 """A spiking LIF network (SPEC §4) streaming live.
 
 The raster scrolls as the network runs, the population rate sits below it, and
-v(t), s(t) of one neuron — picked by clicking its row — below that.  Beside
-them: the weight matrix (block means for a large network) and the
-distribution of firing rates since the start.
+v(t), s(t) of one neuron below that: the neuron typed in the "Shown neuron"
+box, or picked by clicking its raster row.  The screen shows [0, window] until
+the run has covered a whole window, then scrolls; nothing is drawn before
+t = 0.  Beside the plots: the weight matrix (block means for a large network)
+and the distribution of firing rates since the start.
 
 Changes split in two: the neurons' τ_m and t_ref, the bias range and the
 common input reach the running network at its next chunk; anything that
 changes the network itself (N, connectivity, weights, τ_s, seed, dt)
-rebuilds it and restarts the run.
+rebuilds it and restarts the run.  A restarted run that was paused comes back
+paused (the status bar says so; Resume or Space runs it), and a "change" that
+leaves the running network's values as they were does nothing.
+
+Stopping is prompt: the network is built in steps of about 50 ms (the progress
+bar fills; a stop or a close is noticed between steps) and each chunk of a run
+is computed in parts small enough to be noticed between.  What cannot be
+interrupted is one call of the compiled kernel: for the largest network
+(20 000 neurons, 20 M synapses) in runaway firing a single 0.1 ms step, every
+neuron firing into a thousand targets, takes a second or more, and setting up
+the run state of 20 M synapses about as long.
 """
 
 from __future__ import annotations
 
+import math
 import sys
+import threading
+import time
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
 import scipy.sparse as sp
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -33,20 +50,25 @@ from PySide6.QtWidgets import (
 )
 
 from neurolab.core.lif import LIFParams
-from neurolab.core.network import random_bias, random_network, simulate_lif, stream_lif
+from neurolab.core.network import LIFNetworkChunk, random_bias, simulate_lif, stream_lif
 from neurolab.core.params import Choice, Param, ParamError, ParamSet
 from neurolab.gui.widgets.common import banner_label, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
 from neurolab.gui.widgets.raster import RasterImage, ScrollingTrace
 from neurolab.gui.widgets.weight_heatmap import WeightHeatmap
-from neurolab.gui.worker import Runner
+from neurolab.gui.worker import Runner, Unpaced
 
 MAX_SYNAPSES = 20_000_000  # ~240 MB of CSR arrays; more would swamp a classroom PC
+CSV_MAX_SYNAPSES = 1_000_000  # more weights than this go to NPZ only (CSV: 20 M took 75 s, 850 MB)
 MAX_KEPT_SPIKES = 10_000_000  # spikes kept for "Export data" (the newest ones)
 FRAME_MS = 33  # redraw at ~30 frames per second from the latest data
 HISTOGRAM_EVERY = 15  # frames between updates of the rate distribution
 CHUNKS_PER_S = 60  # chunks the worker hands over per second at the set speed
+BUILD_STEP_S = 0.05  # the build reports progress (and can be cancelled) this often
+PART_WORK = 4_000_000  # synapses × steps per part of a chunk: a stop waits for one part
+CHUNK_WALL_S = 0.1  # a chunk slower than this is handed over early, shorter
+NOT_BUILT = "built when the run starts"
 
 
 class NetworkBuildParams(ParamSet):
@@ -92,12 +114,17 @@ class NetworkBuildParams(ParamSet):
     )
 
     def check(self) -> None:
-        """Refuse a network too large to build, naming the limit."""
+        """Refuse a network too large to build, naming the limit.
+
+        The expected count N·(N − 1)·p is checked before anything is drawn; the
+        drawn count scatters around it by about its square root (20,000,122 for an
+        expected 19,999,000), so the limit is "about" 20 million.
+        """
         n_syn = self.N * (self.N - 1) * self.p
         if n_syn > MAX_SYNAPSES:
             raise ParamError(
-                f"N = {self.N} with p = {self.p:g} gives about {n_syn:,.0f} synapses; "
-                f"at most {MAX_SYNAPSES:,}: lower N or p"
+                f"N = {self.N} with p = {self.p:g} gives about {n_syn:,.0f} synapses "
+                f"(N·(N−1)·p); the limit is about {MAX_SYNAPSES:,}: lower N or p"
             )
 
 
@@ -125,6 +152,22 @@ class ScreenParams(ParamSet):
     )
 
 
+@cache
+def pick_params(n: int) -> type[ParamSet]:
+    """The ParamSet of the shown neuron in a network of ``n`` neurons (0 … n − 1)."""
+    neuron = Param(
+        0,
+        0,
+        n - 1,
+        1,
+        "",
+        "The neuron whose v(t) and s(t) are shown; or click its row in the raster",
+        integer=True,
+        label="neuron",
+    )
+    return type(f"PickParams{n}", (ParamSet,), {"neuron": neuron})
+
+
 @dataclass
 class Built:
     """The network a run built, handed to the GUI before the first chunk."""
@@ -134,20 +177,61 @@ class Built:
     v0: np.ndarray
 
 
-def build_network(net: NetworkBuildParams, bias: BiasParams) -> Built:
-    """Weights, biases and initial v, all from the seed (the same seed, the same network)."""
+@dataclass
+class Building(Unpaced):
+    """Progress of the build (0 … 1), handed to the GUI between its steps."""
+
+    fraction: float
+
+
+def build_steps(net: NetworkBuildParams, bias: BiasParams, step_s: float = BUILD_STEP_S):
+    """Build the network in steps: yields the fraction done about every ``step_s``
+    seconds and returns the :class:`Built` network.
+
+    The draws are those of :func:`neurolab.core.network.random_network` (one
+    ``rng.random(N) < p`` per presynaptic neuron, then the weights), so the same
+    seed gives the same network; the CSR matrix is assembled directly from the
+    rows, which are drawn in order (int32 indices).
+    """
     net.check()
     bias.check()
-    W = random_network(
-        net.N,
-        net.p,
-        net.w_mean,
-        net.w_spread,
-        net.seed,
-        exc_fraction=net.exc_fraction if net.signs == "Dale's law" else None,
-    )
-    v0 = np.random.default_rng([net.seed, 2]).uniform(0.0, 1.0, net.N)
+    n, p = net.N, net.p
+    rng = np.random.default_rng(net.seed)
+    targets: list[np.ndarray] = []
+    counts = np.zeros(n, dtype=np.int64)
+    last = time.perf_counter()
+    for j in range(n):
+        t = np.flatnonzero(rng.random(n) < p)
+        t = t[t != j]
+        targets.append(t.astype(np.int32))
+        counts[j] = t.size
+        if time.perf_counter() - last > step_s:
+            yield 0.9 * (j + 1) / n
+            last = time.perf_counter()
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    indices = np.concatenate(targets)
+    del targets
+    yield 0.9
+    w = rng.normal(net.w_mean, net.w_spread, size=indices.size)
+    if net.signs == "Dale's law":
+        first_inhibitory = indptr[int(round(net.exc_fraction * n))]
+        np.abs(w, out=w)
+        w[first_inhibitory:] *= -1.0
+    index_type = np.int32 if indptr[-1] < 2**31 else np.int64
+    W = sp.csr_matrix((w, indices, indptr.astype(index_type)), shape=(n, n))
+    v0 = np.random.default_rng([net.seed, 2]).uniform(0.0, 1.0, n)
     return Built(W, bias_vector(net, bias), v0)
+
+
+def build_network(net: NetworkBuildParams, bias: BiasParams) -> Built:
+    """Weights, biases and initial v, all from the seed (the same seed, the same network)."""
+    steps = build_steps(net, bias, step_s=math.inf)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
 
 
 def bias_vector(net: NetworkBuildParams, bias: BiasParams) -> np.ndarray:
@@ -155,12 +239,50 @@ def bias_vector(net: NetworkBuildParams, bias: BiasParams) -> np.ndarray:
     return random_bias(net.N, bias.J_low, bias.J_high, seed=[net.seed, 1]) + bias.I_ext
 
 
+def _join(parts: list[LIFNetworkChunk]) -> LIFNetworkChunk:
+    """Consecutive chunks as one (they share the recorded neurons)."""
+    if len(parts) == 1:
+        return parts[0]
+    return LIFNetworkChunk(
+        np.concatenate([c.t for c in parts]),
+        np.concatenate([c.spike_times for c in parts]),
+        np.concatenate([c.spike_indices for c in parts]),
+        np.concatenate([c.rate for c in parts]),
+        np.concatenate([c.v for c in parts]),
+        np.concatenate([c.s for c in parts]),
+        parts[-1].record,
+    )
+
+
 def network_run(
-    net: NetworkBuildParams, bias: BiasParams, lif: LIFParams, picked: int, chunk_ms: float
+    net: NetworkBuildParams,
+    bias: BiasParams,
+    lif: LIFParams,
+    picked: int,
+    chunk_ms: float,
+    stop: threading.Event | None = None,
 ):
-    """Build the network (yielding it first), then stream it; updates pass through."""
-    built = build_network(net, bias)
+    """Build the network (yielding :class:`Building` progress, then the network), then
+    stream it in chunks of ``chunk_ms``; updates sent in pass through to the core.
+
+    Each chunk is computed in parts of at most :data:`PART_WORK` synapse-steps and
+    handed over early if it takes longer than :data:`CHUNK_WALL_S`; between
+    parts (and build steps) a set ``stop`` ends the generator.
+    """
+    stop = stop or threading.Event()
+    steps = build_steps(net, bias)
+    while True:
+        try:
+            fraction = next(steps)
+        except StopIteration as done:
+            built = done.value
+            break
+        if stop.is_set():
+            return
+        yield Building(fraction)
     yield built
+    n_chunk = max(1, int(round(chunk_ms / net.dt)))
+    n_part = max(1, min(n_chunk, PART_WORK // max(built.W.nnz, 1)))
     gen = stream_lif(
         built.W,
         built.J,
@@ -169,12 +291,22 @@ def network_run(
         lif,
         v0=built.v0,
         record=[picked],
-        chunk_ms=chunk_ms,
+        chunk_ms=n_part * net.dt,
     )
-    item = next(gen)
+    updates = None
     while True:
-        updates = yield item
-        item = gen.send(updates) if updates else next(gen)
+        parts: list[LIFNetworkChunk] = []
+        n_steps, started = 0, time.perf_counter()
+        while n_steps < n_chunk and not stop.is_set():
+            part = gen.send(updates) if updates else next(gen)
+            updates = None
+            parts.append(part)
+            n_steps += part.t.size
+            if time.perf_counter() - started > CHUNK_WALL_S:
+                break
+        if stop.is_set():
+            return
+        updates = yield _join(parts)
 
 
 class SpikingNetworkView(QWidget):
@@ -185,7 +317,11 @@ class SpikingNetworkView(QWidget):
         self.built: Built | None = None
         self.picked = 0
         self.frames = 0  # redraws done (read by the GUI probe)
-        controls = QVBoxLayout()
+        self._net: NetworkBuildParams | None = None  # the network of the current run
+        self._chunk = 0.0
+        self._stop = threading.Event()
+        self._banner_refusal = False
+        self.controls = QVBoxLayout()
         run_box = QGroupBox("Run")
         form = QFormLayout(run_box)
         buttons = QHBoxLayout()
@@ -199,39 +335,48 @@ class SpikingNetworkView(QWidget):
         buttons.addWidget(self.stop_button)
         form.addRow(buttons)
         self.busy = QProgressBar()
-        self.busy.setRange(0, 1)
+        self.busy.setRange(0, 100)
         self.busy.setTextVisible(False)
         self.busy.setToolTip("Building the network")
         form.addRow("Build", self.busy)
-        self.summary = QLabel("Not built yet")
+        self.summary = QLabel("Not built yet: Start (Space) builds and runs it")
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)
         form.addRow(self.summary)
-        controls.addWidget(run_box)
+        self.controls.addWidget(run_box)
         self.banner = banner_label()
-        controls.addWidget(self.banner)
+        self.controls.addWidget(self.banner)
+        self.pick_panel: ParamPanel | None = None
+        self._set_pick_range(NetworkBuildParams().N)
 
         self.net = ParamPanel(NetworkBuildParams(), "Network (changes restart the run)")
         self.bias = ParamPanel(BiasParams(), "Input (changes apply live)")
         self.lif = ParamPanel(LIFParams(), "Neurons (changes apply live)", hide=("v0",))
         self.screen = ParamPanel(ScreenParams(), "Screen")
+        self._shown = {}  # the values each panel last announced, to describe a change
         for panel in (self.net, self.bias, self.lif, self.screen):
-            controls.addWidget(panel)
-            panel.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
-        controls.addStretch(1)
+            self.controls.addWidget(panel)
+            panel.refused.connect(self._panel_refused)
+            self._shown[panel] = panel.values()
+        self.controls.addStretch(1)
         self.net.changed.connect(self._network_changed)
         self.bias.changed.connect(self._bias_changed)
         self.lif.changed.connect(self._lif_changed)
         self.screen.changed.connect(self._screen_changed)
-        scroll = control_column(controls, max_width=380)
+        scroll = control_column(self.controls, max_width=380)
 
         self.plot = PlotPanel("Spiking network")
         self.p_raster = self.plot.add_plot("t", "ms", "neuron", "", legend=False)
         self.p_rate = self.plot.add_plot(
             "t", "ms", "population rate", "Hz", link_x=self.p_raster, legend=False
         )
-        self.p_v = self.plot.add_plot("t", "ms", "v", "", link_x=self.p_raster, legend="left")
-        self.p_s = self.plot.add_plot("t", "ms", "s", "", link_x=self.p_raster, legend="left")
+        # One curve each, named by the axis: no legend to cover the trace.
+        self.p_v = self.plot.add_plot("t", "ms", "v", "", link_x=self.p_raster, legend=False)
+        self.p_s = self.plot.add_plot("t", "ms", "s", "", link_x=self.p_raster, legend=False)
+        self.plot.view.setToolTip(
+            "Click a row of the raster to show that neuron's v(t) and s(t), "
+            "or type its number in the Shown neuron box"
+        )
         layout = self.plot.view.ci.layout
         for row, stretch in enumerate((4, 1.5, 1.5, 1.5)):
             layout.setRowStretchFactor(row, int(stretch * 2))
@@ -252,16 +397,24 @@ class SpikingNetworkView(QWidget):
             pg.InfiniteLine(pos=1.0, angle=0, pen=pg.mkPen("#888", style=Qt.PenStyle.DashLine))
         )
         self.p_v.setYRange(-0.05, 1.1)
-        self.hint = pg.TextItem("Press Start (Space) to build and run", color="#666")
+        self.hint = pg.TextItem(
+            "Press Start (Space) to build and run", color="#333", anchor=(0.5, 0.5)
+        )
+        font = QFont()
+        font.setPointSizeF(13.0)
+        self.hint.setFont(font)
         self.p_raster.addItem(self.hint, ignoreBounds=True)
         self.plot.metadata = self.parameters
+        self.plot.exported.connect(self._saved)
 
         self.heatmap = WeightHeatmap("Weights W[j, i]")
+        self.heatmap.clear(NOT_BUILT)
         self.rates = PlotPanel("Firing rates")
         self.p_hist = self.rates.add_plot("rate", "Hz", "neurons", "", legend=False)
         self.hist = pg.BarGraphItem(x0=[], x1=[], height=[], brush=PALETTE[0], pen=None)
         self.p_hist.addItem(self.hist)
         self.rates.metadata = self.parameters
+        self.rates.exported.connect(self._saved)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.heatmap)
         side.addWidget(self.rates)
@@ -283,6 +436,7 @@ class SpikingNetworkView(QWidget):
         self._timer.timeout.connect(self.redraw)
         self._reset_buffers(NetworkBuildParams().N)
         self._show_pick()
+        self.redraw()
 
     # -- state ----------------------------------------------------------------------
     def parameters(self) -> dict:
@@ -303,7 +457,8 @@ class SpikingNetworkView(QWidget):
         self.n_kept = 0
         self.t_now = 0.0
         self._dirty = True
-        self.p_raster.setYRange(0, n, padding=0.01)
+        self.p_raster.setYRange(0, n, padding=0)
+        self.hint.setPos(window / 2, n / 2)
 
     # -- run control ----------------------------------------------------------------
     @property
@@ -316,7 +471,8 @@ class SpikingNetworkView(QWidget):
         else:
             self.runner.toggle_pause()
 
-    def start(self) -> None:
+    def start(self, paused: bool = False) -> None:
+        """Build the network and run it; with ``paused`` it is built and waits for Resume."""
         net, bias = self.net.values(), self.bias.values()
         try:
             net.check()
@@ -324,21 +480,27 @@ class SpikingNetworkView(QWidget):
         except ParamError as err:
             self._refuse(str(err))
             return
-        self.banner.hide()
-        self.picked = min(self.picked, net.N - 1)
+        self._clear_refusals()
+        self._set_pick_range(net.N)
         self._reset_buffers(net.N)
         self._show_pick()
         self.built = None
         self.hint.hide()
-        self.busy.setRange(0, 0)  # indeterminate until the network is built
-        self.summary.setText(f"Building {net.N} neurons…")
         lif, picked = self.lif.values(), self.picked
         chunk_ms = self._chunk_ms(net.dt, self.screen.values().speed)
         self._net, self._chunk = net, chunk_ms
+        self._stop.set()  # a previous run's parts stop at once
+        stop = self._stop = threading.Event()
         self.runner.start(
-            lambda: network_run(net, bias, lif, picked, chunk_ms),
+            lambda: network_run(net, bias, lif, picked, chunk_ms, stop),
             pace=chunk_ms / self.screen.values().speed,
         )
+        if paused:
+            self.runner.pause()  # the build goes on; the run waits for Resume
+        # After start(): the previous run's end ("idle") has been shown by now.
+        self.busy.setValue(0)
+        self.summary.setText(f"Building {net.N:,} neurons…")
+        self.heatmap.clear(f"building {net.N:,} neurons…")
         self._timer.start()
 
     @staticmethod
@@ -347,89 +509,183 @@ class SpikingNetworkView(QWidget):
         return max(dt, round(min(max(speed / CHUNKS_PER_S, 2.0), 20.0) / dt) * dt)
 
     def stop(self) -> None:
+        self._stop.set()
         self.runner.cancel(wait=False)
-        self.busy.setRange(0, 1)
 
     def shutdown(self) -> None:
         self._timer.stop()
+        self._stop.set()
         self.runner.cancel(wait=True)
 
+    # -- messages -------------------------------------------------------------------
     def _refuse(self, text: str) -> None:
         self.banner.setText(f"Refused: {text}")
         self.banner.show()
+        self._banner_refusal = True
         self.status.emit(f"Refused: {text}")
 
+    def _panel_refused(self, text: str) -> None:
+        self.status.emit(f"Refused: {text}")
+
+    def _clear_refusals(self) -> None:
+        """A valid change: earlier "Refused: …" lines are out of date."""
+        if self._banner_refusal:
+            self.banner.hide()
+            self._banner_refusal = False
+        for panel in (self.net, self.bias, self.lif, self.screen, self.pick_panel):
+            if panel is not None:
+                panel.clear_message()
+
+    def _changed(self, panel: ParamPanel, values: ParamSet) -> str:
+        """What changed in ``panel`` since its last announcement, by label."""
+        text = values.changes_from(self._shown[panel])
+        self._shown[panel] = values
+        return text
+
+    def _saved(self, path: str) -> None:
+        self.status.emit(f"Saved {path}")
+
+    # -- parameter changes ----------------------------------------------------------
     def _network_changed(self, net: NetworkBuildParams) -> None:
+        what = self._changed(self.net, net)
         try:
             net.check()
         except ParamError as err:
             self._refuse(str(err))
             return
-        self.banner.hide()
-        if self.runner.state != "idle":
-            self.status.emit("Network: the network changed — rebuilding and restarting")
-            self.start()
+        self._clear_refusals()
+        if self.runner.state == "idle":
+            if self.built is None and net.N != self.raster.n_neurons:
+                # Nothing recorded on screen: show the network-to-be's rows.
+                self._set_pick_range(net.N)
+                self._reset_buffers(net.N)
+                self._show_pick()
+                self.redraw()
+            self.status.emit(f"Network: {what} — used when the run starts")
+            return
+        if net == self._net:
+            return  # the running network already is this one
+        paused = self.runner.state == "paused"
+        self.start(paused=paused)
+        if paused:
+            self.status.emit(f"Network: {what} — rebuilt and kept paused (Resume or Space runs it)")
+        else:
+            self.status.emit(f"Network: {what} — rebuilding and restarting")
 
     def _bias_changed(self, bias: BiasParams) -> None:
+        what = self._changed(self.bias, bias)
         try:
             bias.check()
         except ParamError as err:
             self._refuse(str(err))
             return
-        self.banner.hide()
+        self._clear_refusals()
         if self.runner.state != "idle" and self.built is not None:
             self.runner.send({"stimulus": bias_vector(self._net, bias)})
+        self.status.emit(f"Network: input {what}{self._applies()}")
 
     def _lif_changed(self, lif: LIFParams) -> None:
+        what = self._changed(self.lif, lif)
+        self._clear_refusals()
         if self.runner.state != "idle":
             self.runner.send({"params": lif})
+        self.status.emit(f"Network: neurons {what}{self._applies()}")
+
+    def _applies(self) -> str:
+        return " — applied live" if self.runner.state != "idle" else " — used when the run starts"
 
     def _screen_changed(self, screen: ScreenParams) -> None:
+        what = self._changed(self.screen, screen)
+        self._clear_refusals()
         if self.runner.state != "idle":
             self.runner.set_pace(self._chunk / screen.speed)
         if screen.window != self.raster.window:
-            # A new screen width needs new buffers; the recorded spikes stay.
-            old = self.raster
+            # A new screen width needs new buffers, refilled from the recorded spikes.
+            old, trace = self.raster, self.trace
             self.raster = RasterImage(old.n_neurons, screen.window, n_bins=1000, max_rows=1000)
             self.raster.advance(self.t_now)
+            t_from = self.t_now - screen.window
+            for times, idx in self.kept:
+                if times.size and times[-1] >= t_from:
+                    keep = times >= t_from
+                    self.raster.add(times[keep], idx[keep], self.t_now)
             self.trace = ScrollingTrace(screen.window, ("v", "s"))
+            self.trace.append(trace.t, trace.data)
+            self.hint.setPos(screen.window / 2, old.n_neurons / 2)
             self._dirty = True
+            self.redraw()
+        self.status.emit(f"Network: screen {what}")
+
+    # -- the shown neuron -----------------------------------------------------------
+    def _set_pick_range(self, n: int) -> None:
+        """A "Shown neuron" box for neurons 0 … n − 1 (rebuilt when N changes)."""
+        if self.pick_panel is not None and self.pick_panel.values().declaration("neuron").high == (
+            n - 1
+        ):
+            return
+        self.picked = min(self.picked, n - 1)
+        cls = pick_params(n)
+        panel = ParamPanel(cls(neuron=self.picked), "Shown neuron (v and s)")
+        panel.reset_button.hide()
+        hint = QLabel("…or click its row in the raster")
+        hint.setStyleSheet("color: #555;")
+        panel.layout().insertWidget(1, hint)
+        panel.changed.connect(lambda p: self.pick(p.neuron))
+        panel.refused.connect(self._panel_refused)
+        old = self.pick_panel
+        index = self.controls.indexOf(self.banner) + 1
+        if old is not None:
+            index = self.controls.indexOf(old)
+            self.controls.removeWidget(old)
+            old.hide()
+            old.deleteLater()
+        self.controls.insertWidget(index, panel)
+        self.pick_panel = panel
 
     def pick(self, neuron: int) -> None:
         """Show v and s of ``neuron`` (from now on: only the picked neuron is recorded)."""
         n = self.raster.n_neurons
         self.picked = min(max(int(neuron), 0), n - 1)
+        if self.pick_panel is not None and self.pick_panel.values().neuron != self.picked:
+            self.pick_panel.set_values(
+                self.pick_panel.values().copy(neuron=self.picked), emit=False
+            )
         self.trace.clear()
         self._show_pick()
         if self.runner.state != "idle":
             self.runner.send({"record": [self.picked]})
+        self._dirty = True
         self.status.emit(f"Network: showing v and s of neuron {self.picked}")
 
     def _show_pick(self) -> None:
         self.pick_line.setPos(self.picked + 0.5)
         for plot, name in ((self.p_v, "v"), (self.p_s, "s")):
-            plot.setTitle(f"{name}(t) of neuron {self.picked} — click a raster row to pick another")
+            plot.setTitle(f"{name}(t) of neuron {self.picked}")
 
     def row_point(self, neuron: int) -> QPoint:
         """The middle of ``neuron``'s raster row, in the view's widget coordinates."""
-        r = self.raster
-        scene = self.p_raster.vb.mapViewToScene(QPointF(r.t_start + r.window / 2, neuron + 0.5))
+        (x0, x1), _ = self.p_raster.vb.viewRange()
+        scene = self.p_raster.vb.mapViewToScene(QPointF((x0 + x1) / 2, neuron + 0.5))
         return self.plot.view.mapFromScene(scene)
 
     def _clicked(self, event) -> None:
-        vb = self.p_raster.getViewBox()
-        if not self.p_raster.sceneBoundingRect().contains(event.scenePos()):
+        if event.button() != Qt.MouseButton.LeftButton:
             return
+        vb = self.p_raster.getViewBox()
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        # The neuron under the pointer (clamped: the edge rows are half a pixel from the edge).
         y = vb.mapSceneToView(event.scenePos()).y()
-        if 0 <= y < self.raster.n_neurons + self.raster.per_row:
-            self.pick(self.raster.neuron_at_row(y / self.raster.per_row))
+        self.pick(min(max(math.floor(y), 0), self.raster.n_neurons - 1))
 
     # -- data in --------------------------------------------------------------------
     def _on_item(self, item) -> None:
+        if isinstance(item, Building):
+            self.busy.setValue(round(100 * item.fraction))
+            return
         if isinstance(item, Built):
             self.built = item
-            self.busy.setRange(0, 1)
-            self.busy.setValue(1)
+            self.busy.setValue(100)
             n, n_syn = item.W.shape[0], item.W.nnz
             self.summary.setText(f"{n:,} neurons, {n_syn:,} synapses")
             self.heatmap.set_matrix(item.W, "from neuron j", "to neuron i")
@@ -452,7 +708,7 @@ class SpikingNetworkView(QWidget):
         self.banner.setText(f"The network stopped with an error: {last}")
         self.banner.setToolTip(text)
         self.banner.show()
-        self.busy.setRange(0, 1)
+        self._banner_refusal = False
         print(text, file=sys.stderr)
         self.status.emit(f"Network: error — {last}")
 
@@ -460,7 +716,11 @@ class SpikingNetworkView(QWidget):
         labels = {"idle": "Start", "running": "Pause", "paused": "Resume"}
         self.start_button.setText(labels[state])
         if state == "idle":
-            self.busy.setRange(0, 1)
+            if self.built is None:
+                self.busy.setValue(0)
+                self.summary.setText("Stopped before the network was built")
+                self.heatmap.clear(NOT_BUILT)
+            self._dirty = True
             self.redraw()
             self._timer.stop()
         self.status.emit(f"Network: spiking run {state if state != 'idle' else 'stopped'}")
@@ -476,7 +736,7 @@ class SpikingNetworkView(QWidget):
         top = max(1.0, float(img.max()) * 0.7)
         self.image.setImage(img, autoLevels=False, levels=(0.0, top))
         self.image.setRect(QRectF(r.t_start, 0.0, r.window, r.n_rows * r.per_row))
-        self.p_raster.setXRange(r.t_start, r.t_start + r.window, padding=0)
+        self.p_raster.setXRange(*r.view_range(), padding=0)
         t, rate = r.rate()
         self.rate_curve.setData(t, rate)
         self.v_curve.setData(self.trace.t, self.trace.data["v"])
@@ -491,24 +751,27 @@ class SpikingNetworkView(QWidget):
     def _draw_histogram(self) -> None:
         rates = self.firing_rates()
         if self.t_now <= 0:
+            self.hist.setOpts(x0=[], x1=[], height=[])
+            self.p_hist.setTitle(None)
             return
         top = max(1.0, float(rates.max()))
         edges = np.linspace(0.0, top * 1.0001, 41)
         h, _ = np.histogram(rates, edges)
         self.hist.setOpts(x0=edges[:-1], x1=edges[1:], height=h)
-        self.p_hist.setTitle(f"mean {rates.mean():.1f} Hz over {self.t_now / 1000:.2f} s")
+        self.p_hist.setTitle(f"mean {rates.mean():.1f} Hz, {self.t_now / 1000:.2f} s", size="9pt")
 
     # -- export ---------------------------------------------------------------------
     def data(self) -> dict[str, np.ndarray]:
-        """Spikes (the newest ≤ 10 M), rates, population rate, weights (COO), J and v₀."""
+        """Spikes (the newest ≤ 10 M), rates, population rate, weights as (from, to, value)
+        triplets with int32 indices, J and v₀."""
         if self.built is None:
             return {}
         n = self.built.W.shape[0]
         if self.kept:
             times = np.concatenate([k[0] for k in self.kept])
-            idx = np.concatenate([k[1] for k in self.kept])
+            idx = np.concatenate([k[1] for k in self.kept]).astype(np.int32)
         else:
-            times, idx = np.empty(0), np.empty(0, np.int64)
+            times, idx = np.empty(0), np.empty(0, np.int32)
         bins = np.arange(0.0, max(self.t_now, 1.0) + 1.0, 1.0)
         pop, _ = np.histogram(times, bins)
         coo = self.built.W.tocoo()
@@ -518,12 +781,31 @@ class SpikingNetworkView(QWidget):
             "rate_per_neuron": self.firing_rates(),
             "population_rate_t": bins[:-1],
             "population_rate": pop * (1000.0 / n),
-            "W_from": coo.row.astype(np.int64),
-            "W_to": coo.col.astype(np.int64),
+            "W_from": coo.row.astype(np.int32, copy=False),
+            "W_to": coo.col.astype(np.int32, copy=False),
             "W_value": coo.data,
             "J": self.built.J,
             "v0": self.built.v0,
         }
+
+    def export_arrays(self, fmt: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+        """The arrays to write as ``fmt`` ("csv" or "npz") and metadata to add.
+
+        A CSV gets the weights only up to :data:`CSV_MAX_SYNAPSES` synapses; above
+        that (20 M took 75 s and 850 MB as text) it holds the spikes and rates and
+        its metadata says where the weights are: the NPZ export.
+        """
+        arrays = self.data()
+        if fmt != "csv" or not arrays or self.built.W.nnz <= CSV_MAX_SYNAPSES:
+            return arrays, {}
+        for key in ("W_from", "W_to", "W_value"):
+            del arrays[key]
+        note = (
+            f"The {self.built.W.nnz:,} weights are left out of this CSV (more than "
+            f"{CSV_MAX_SYNAPSES:,}); export as NPZ (NumPy archive) to get them as "
+            "W_from, W_to, W_value."
+        )
+        return arrays, {"note": note}
 
     def smoke_test(self) -> None:
         net = NetworkBuildParams(N=200, p=0.1)
