@@ -262,3 +262,54 @@ def test_parameters_and_data_are_exportable(view, qtbot, tmp_path):
     np.testing.assert_allclose(cols["layer 1 (hidden) | z | activity"], view.net_inputs[0])
     assert meta["params"]["edits"] == params["edits"]
     view.smoke_test()
+
+
+def test_csv_names_weight_columns_by_matrix_column(view, tmp_path):
+    view.save_path = tmp_path / "rate.csv"
+    export.save_csv(view.save_path, view.data(), view.parameters())
+    cols, _ = export.read_csv(view.save_path)
+    W1 = view.weights[0]  # 3 × 4: W1[i, j] from input neuron i to hidden neuron j
+    assert [c for c in cols if c.startswith("W1")] == ["W1_col0", "W1_col1", "W1_col2", "W1_col3"]
+    np.testing.assert_array_equal(cols["W1_col2"], W1[:, 2])  # the weights into neuron 2
+    raw = np.genfromtxt(view.save_path, delimiter=",", names=True, skip_header=1)
+    assert "W1_col2" in raw.dtype.names
+    assert "W1_colj" in RateNetworkView.data.__doc__
+
+
+def test_neuron_indices_under_16_bars_never_touch(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    v = RateNetworkView()
+    qtbot.addWidget(v)
+    v.resize(1024, 700)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_sizes_text("16, 16, 12")
+    qtbot.wait(50)
+    for k, n in enumerate(v.sizes):
+        p = v.layer_plots[k]
+        ticks = [j for j, _ in p.getAxis("bottom")._tickLevels[0]]
+        step = ticks[1] - ticks[0]
+        need = QFontMetrics(v.font()).horizontalAdvance(str(n - 1)) + 4
+        assert step * p.vb.width() / (n + 0.2) >= need, (k, ticks)
+    # The heatmap's column indices too.
+    top = [j for j, _ in v.heatmap.plot.getAxis("top")._tickLevels[0]]
+    assert (top[1] - top[0]) * v.heatmap.plot.vb.width() / 16 >= need
+
+
+def test_an_accepted_change_replaces_a_refusal(view, qtbot):
+    statuses = []
+    view.status.connect(statuses.append)
+    view.set_sizes_text("3, 40")
+    assert statuses[-1].startswith("Refused:") and view.sizes_message.isVisibleTo(view)
+    view.inputs.set_value("x1", 0.25)
+    qtbot.waitUntil(lambda: statuses[-1] == "Rate network: input x₁ = 0.25", timeout=1000)
+    assert not view.sizes_message.isVisibleTo(view)
+    view.net_params.set_value("scale", 2.0)
+    qtbot.waitUntil(lambda: statuses[-1] == "Rate network: weight scale = 2", timeout=1000)
+
+
+def test_saved_plot_is_confirmed(view, qtbot, tmp_path):
+    with qtbot.waitSignal(view.status, timeout=2000) as sig:
+        view.plot.export(tmp_path / "bars.svg")
+    assert sig.args == [f"Saved {tmp_path / 'bars.svg'}"]

@@ -7,6 +7,9 @@ value); the inputs are sliders; the net inputs z and activities y of every
 layer are bars, recomputed on the GUI thread at every edit (microseconds).  A
 toggle shows the bias as the extra row of the augmented matrix ``[W; b]`` and
 computes the outputs as ``(x 1)·[W; b]``; a label shows that both forms agree.
+
+Every accepted change is described in the status bar, which also clears any
+earlier "Refused: …" there and the red refusal lines under the controls.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from neurolab.core.network import RateNetwork, augmented, augmented_forward, den
 from neurolab.core.params import Choice, Param, ParamSet
 from neurolab.gui.widgets.common import control_column, message_label
 from neurolab.gui.widgets.param_panel import ParamPanel
-from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
+from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel, index_ticks
 from neurolab.gui.widgets.weight_heatmap import WeightHeatmap
 
 MIN_LAYERS, MAX_LAYERS = 2, 5
@@ -196,6 +199,7 @@ class RateNetworkView(QWidget):
         self.net_params = ParamPanel(RateNetworkParams(), "Weights and activation")
         self._last = self.net_params.values()  # the values the network was last computed with
         self.net_params.changed.connect(self._net_changed)
+        self.net_params.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
         self.randomise_button = QPushButton("Randomise (next seed)")
         self.randomise_button.setObjectName("randomise")
         self.randomise_button.setToolTip(
@@ -255,6 +259,8 @@ class RateNetworkView(QWidget):
         for k in range(MAX_LAYERS):
             p = self.plot.add_plot("neuron", "", "activity", "", title=f"layer {k}", legend=False)
             p.setMouseEnabled(x=False, y=False)
+            p.getAxis("bottom").setStyle(hideOverlappingLabels=False)  # index_ticks spaces them
+            p.vb.sigResized.connect(lambda *_, k=k: self._set_neuron_ticks(k))
             p.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen("#888")), ignoreBounds=True)
             if k == 0:
                 self.bars_z.append(None)
@@ -281,6 +287,7 @@ class RateNetworkView(QWidget):
             self._export_y.append(ey)
             self.layer_plots.append(p)
         self.plot.metadata = self.parameters
+        self.plot.exported.connect(lambda path: self.status.emit(f"Saved {path}"))
 
         bars = QWidget()
         bl = QVBoxLayout(bars)
@@ -317,12 +324,20 @@ class RateNetworkView(QWidget):
             self.sizes_edit.setText(_sizes_text(self.sizes))
             self.status.emit(f"Refused: {err}")
             return False
-        self.sizes_message.hide()
         self.sizes_edit.setText(_sizes_text(sizes))
         if sizes != self.sizes:
+            self._clear_refusals()
             self._build(sizes)
             self.status.emit(f"Rate network: layers {_sizes_text(sizes)}")
         return True
+
+    def _clear_refusals(self) -> None:
+        """An accepted change: earlier refusals under the controls are out of date."""
+        self.sizes_message.hide()
+        self.heatmap.message.hide()
+        for panel in (self.net_params, self.inputs):
+            if panel is not None:
+                panel.clear_message()
 
     def _build(self, sizes: list[int]) -> None:
         old_inputs = self.input_values() if self.inputs is not None else None
@@ -352,8 +367,9 @@ class RateNetworkView(QWidget):
         if old is not None:  # keep the values the inputs had, where they still exist
             kept = {f"x{k}": float(old[k]) for k in range(min(m, len(old)))}
             panel.set_values(cls(**kept), emit=False)
-        panel.changed.connect(lambda _: self.update_outputs())
+        panel.changed.connect(self._inputs_changed)
         panel.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
+        self._last_inputs = panel.values()
         self.inputs_box.addWidget(panel)
         self.inputs = panel
         # As tall as the sliders need, scrolling beyond MAX_INPUT_HEIGHT.
@@ -371,7 +387,7 @@ class RateNetworkView(QWidget):
                 layout.addItem(p, row=k, col=0)
                 p.setTitle(layer_title(k, n_layers))
                 n = self.sizes[k]
-                p.getAxis("bottom").setTicks([[(i, str(i)) for i in range(n)]])
+                self._set_neuron_ticks(k)
                 p.setXRange(-0.6, n - 0.4, padding=0)
             else:  # not shown and nothing to export
                 self._export_y[k].setData([], [])
@@ -379,6 +395,12 @@ class RateNetworkView(QWidget):
                     self._export_z[k].setData([], [])
         # The panel's readout and CSV export go through its list of plots: only the shown ones.
         self.plot.plots[:] = self.layer_plots[:n_layers]
+
+    def _set_neuron_ticks(self, k: int) -> None:
+        """Neuron indices under layer k's bars, as many as fit without touching."""
+        if k < len(self.sizes):
+            p = self.layer_plots[k]
+            p.getAxis("bottom").setTicks([index_ticks(self.sizes[k], p.vb.width())])
 
     # -- weights ---------------------------------------------------------------------------
     def _draw_weights(self) -> None:
@@ -397,13 +419,23 @@ class RateNetworkView(QWidget):
 
     def _net_changed(self, p: RateNetworkParams) -> None:
         last, self._last = self._last, p
+        self._clear_refusals()
         if p.seed != last.seed:
             self._draw_weights()
             self.status.emit(f"Rate network: new weights from seed {p.seed}")
-        elif p.scale != last.scale:
-            self.weights = [p.scale * W for W in self._base]
+        else:
+            if p.scale != last.scale:
+                self.weights = [p.scale * W for W in self._base]
+            self.status.emit(f"Rate network: {p.changes_from(last)}")
         self._show_weights()
         self.update_outputs()
+
+    def _inputs_changed(self, values: ParamSet) -> None:
+        what = values.changes_from(self._last_inputs)
+        self._last_inputs = values
+        self._clear_refusals()
+        self.update_outputs()
+        self.status.emit(f"Rate network: input {what}")
 
     def shown_layer(self) -> int:
         """The weight layer shown in the heatmap: 1 for W1 (layer 0 → 1), …"""
@@ -438,6 +470,7 @@ class RateNetworkView(QWidget):
             self.edits.append(
                 {"layer": k, "param": "W", "i": i, "j": j, "value": value, "scale": scale}
             )
+        self._clear_refusals()
         self._show_weights()
         self.update_outputs()
         self.status.emit(f"Rate network: {name} = {value:g}")
@@ -507,7 +540,13 @@ class RateNetworkView(QWidget):
         }
 
     def data(self) -> dict[str, np.ndarray]:
-        """Inputs, every layer's z and y, every W and b (``W1`` connects layer 0 to 1)."""
+        """Inputs, every layer's z and y, every W and b (``W1`` connects layer 0 to 1).
+
+        ``W1[i, j]`` is the weight from neuron i of layer 0 to neuron j of layer 1.
+        In a CSV (see :mod:`neurolab.core.export`) ``W1`` becomes the columns
+        ``W1_col0``, ``W1_col1``, …: ``W1_colj`` holds ``W1[:, j]``, the weights
+        *into* neuron j of layer 1, and CSV row i the weights *from* neuron i.
+        """
         out: dict[str, np.ndarray] = {"x": self.activities[0].copy()}
         for k, y in enumerate(self.activities):
             out[f"y{k}"] = y.copy()
