@@ -148,8 +148,57 @@ _BINOPS = {
     ast.Pow: np.power,
 }
 _MAX_LEN = 500
+_ALLOWED = "numbers, x, pi, e, + - * / **, parentheses and " + ", ".join(_FUNCS)
 
 Node = Callable[[np.ndarray], Any]
+
+# Operators Python has and a formula on [0, 1] does not need, as students write them.
+_OPERATOR_NAMES = {
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitAnd: "&",
+    ast.Invert: "~",
+    ast.Not: "'not'",
+}
+# What a refused construct is called, with an example where that helps.
+_CONSTRUCTS: dict[type, str] = {
+    ast.IfExp: "conditional expressions (a if c else b) are not allowed",
+    ast.Lambda: "lambda functions are not allowed",
+    ast.List: "lists [...] are not allowed",
+    ast.Tuple: "tuples (a, b) are not allowed: one expression only",
+    ast.Set: "sets {...} are not allowed",
+    ast.Dict: "dictionaries {...} are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "comprehensions are not allowed",
+    ast.Compare: "comparisons (<, >, ==, …) are not allowed",
+    ast.BoolOp: "and / or are not allowed",
+    ast.Subscript: "indexing such as x[0] is not allowed",
+    ast.NamedExpr: "assignments (:=) are not allowed",
+    ast.JoinedStr: "text (f-strings) is not allowed",
+    ast.Starred: "* unpacking is not allowed",
+}
+
+
+def _refusal(node: ast.AST) -> str:
+    """Why ``node`` is refused, in a student's words rather than Python's node names."""
+    if isinstance(node, ast.BinOp | ast.UnaryOp) and type(node.op) in _OPERATOR_NAMES:
+        return f"the operator {_OPERATOR_NAMES[type(node.op)]} is not allowed"
+    if isinstance(node, ast.Attribute):
+        return f"attribute access ({ast.unparse(node)}) is not allowed"
+    for kind, text in _CONSTRUCTS.items():
+        if isinstance(node, kind):
+            return text
+    try:
+        shown = ast.unparse(node)
+    except Exception:  # noqa: BLE001 — any node the unparser cannot print
+        shown = ""
+    return f"{shown!r} is not allowed" if shown else "this expression is not allowed"
 
 
 def _compile(node: ast.AST) -> Node:
@@ -184,10 +233,9 @@ def _compile(node: ast.AST) -> Node:
         fn = _FUNCS[node.func.id]
         arg = _compile(node.args[0])
         return lambda x: fn(arg(x))
-    raise ValueError(
-        f"{type(node).__name__} is not allowed: use numbers, x, pi, e, + − * / **, "
-        f"parentheses and {', '.join(_FUNCS)}"
-    )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+        raise ValueError("^ is not allowed: write powers as x**2")
+    raise ValueError(f"{_refusal(node)}; use {_ALLOWED}")
 
 
 def parse_expression(text: str) -> Callable[[Any], np.ndarray]:

@@ -53,3 +53,27 @@ def test_parse_expression_whitelisted():
 def test_parse_expression_rejects(text):
     with pytest.raises(ValueError):
         parse_expression(text)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x^2", "^ is not allowed: write powers as x**2"),
+        ("x.real", "attribute access (x.real) is not allowed"),
+        ("x if x else 1", "conditional expressions (a if c else b) are not allowed"),
+        ("lambda: 1", "lambda functions are not allowed"),
+        ("[x]", "lists [...] are not allowed"),
+        ("x // 2", "the operator // is not allowed"),
+        ("not x", "the operator 'not' is not allowed"),
+        ("x < 1", "comparisons (<, >, ==, …) are not allowed"),
+        ("x[0]", "indexing such as x[0] is not allowed"),
+        ("(x, 1)", "tuples (a, b) are not allowed"),
+    ],
+)
+def test_refusals_speak_the_students_language(text, message):
+    with pytest.raises(ValueError) as err:
+        parse_expression(text)
+    assert str(err.value).startswith(message)
+    # Python's own node names never reach the student.
+    for internal in ("BinOp", "Attribute", "IfExp", "Lambda", "List", "Compare", "Subscript"):
+        assert internal not in str(err.value)

@@ -268,3 +268,51 @@ def test_log_ticks_label_what_is_shown():
     assert min(values) <= 0.015 and max(values) >= 1.0
     assert ("1" in {t for _, t in ticks}) and ("0.02" in {t for _, t in ticks})
     assert len(log_ticks(1e-15, 1.0)[0]) <= 10  # a wide range stays readable
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1024, 480)])
+def test_the_controls_fit_their_column_whatever_the_error_reads(qtbot, size):
+    from PySide6.QtWidgets import QScrollArea
+
+    v = ApproximationView()
+    qtbot.addWidget(v)
+    v.resize(*size)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_expression("1e-7*x + 3e-9")  # a long number in the big label
+    v.params.set_value("n_pieces", 137)
+    qtbot.wait(50)
+    assert "e-" in v.error_label.text()
+    scroll = v.findChild(QScrollArea)
+    content = scroll.widget()
+    # Nothing is wider than what the column shows (the horizontal scroll bar is off).
+    assert content.minimumSizeHint().width() <= scroll.viewport().width()
+    assert content.width() <= scroll.viewport().width()
+    for name in ("n_pieces", "steepness"):
+        edit = v.params.rows[name].edit
+        right = edit.mapTo(scroll.viewport(), edit.rect().topRight()).x()
+        assert right < scroll.viewport().width(), name
+    reset = v.params.reset_button
+    assert reset.mapTo(scroll.viewport(), reset.rect().topRight()).x() < scroll.viewport().width()
+
+
+def test_no_legend_over_the_sweep_and_the_title_names_the_dot(view, qtbot):
+    assert view.p_sweep.legend is None
+    view.params.set_value("n_pieces", 20)
+    qtbot.waitUntil(lambda: "N = 20" in view.p_sweep.titleLabel.text, timeout=1000)
+    assert "large dot" in view.p_sweep.titleLabel.text
+    assert view.params.rows["steepness"].label.text() == "steepness w"
+
+
+def test_accepted_changes_replace_a_refusal_and_saves_are_confirmed(view, qtbot, tmp_path):
+    statuses = []
+    view.status.connect(statuses.append)
+    choose_typed_target(qtbot, view)
+    type_expression(qtbot, view, "x^2")
+    qtbot.waitUntil(lambda: statuses and statuses[-1].startswith("Refused:"), timeout=1000)
+    assert "write powers as x**2" in view.expr_message.text()
+    view.params.set_value("n_pieces", 25)
+    qtbot.waitUntil(lambda: statuses[-1] == "Approximation: pieces N = 25", timeout=1000)
+    assert not view.expr_message.isVisible()
+    view.plot.export(tmp_path / "a.png")
+    assert statuses[-1] == f"Saved {tmp_path / 'a.png'}"

@@ -10,6 +10,8 @@ approximation takes about a millisecond and the N sweep about 15 ms.
 
 Typed targets go through the core's whitelist parser (never ``eval``); a
 refused expression is explained under the box and the last good curve stays.
+Every accepted change is named in the status bar (which clears an earlier
+"Refused: …"), and the controls wrap rather than widen their column.
 """
 
 from __future__ import annotations
@@ -97,8 +99,9 @@ class ApproxParams(ParamSet):
         1.0,
         10000.0,
         1.0,
-        "1/x",
-        "Steepness w of each sigmoid σ(w (x − b)): large w makes it a sharp threshold",
+        "",
+        "Steepness w of each sigmoid σ(w (x − b)), dimensionless like x: "
+        "large w makes it a sharp threshold",
         log=True,
         label="steepness w",
     )
@@ -151,12 +154,13 @@ class ApproximationView(QWidget):
 
         controls = QVBoxLayout()
         self.params = ParamPanel(ApproxParams(), "Approximation")
-        self.params.changed.connect(lambda _: self.update_all())
+        self._shown = self.params.values()
+        self.params.changed.connect(self._params_changed)
         self.params.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
         controls.addWidget(self.params)
         controls.addWidget(self._build_target_box())
 
-        self.show_pieces = QCheckBox(f"Show the individual pieces (at most {MAX_PIECES_DRAWN})")
+        self.show_pieces = QCheckBox("Show the individual pieces")
         self.show_pieces.setObjectName("show_pieces")
         self.show_pieces.setToolTip(
             "Draw each weighted piece f(a_j) P(x; b_j, δ_j) faintly; G is their sum. "
@@ -169,7 +173,9 @@ class ApproximationView(QWidget):
         self.error_label = QLabel()
         self.error_label.setObjectName("max_error")
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
-        self.error_label.setStyleSheet("font-size: 18pt; font-weight: bold;")
+        # Large, but wrapping: a long number must not widen (and so clip) the column.
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("font-size: 15pt; font-weight: bold;")
         self.error_label.setToolTip("Largest |f(x) − G(x)| over 1001 points of [0, 1]")
         self.error_detail = QLabel()
         self.error_detail.setObjectName("max_error_detail")
@@ -199,8 +205,9 @@ class ApproximationView(QWidget):
         # The legend is one row at the top, above the curves (see _fit_y_range).
         self.p_fit.legend.setColumnCount(4)
 
+        # No legend over the curve: the title says what the big dot is.
         self.p_sweep = self.plot.add_plot(
-            "pieces N", "", "max |f − G|", "", title="max |f − G| against N"
+            "pieces N", "", "max |f − G|", "", title="max |f − G| against N", legend=False
         )
         self.p_sweep.setLogMode(x=True, y=True)
         self.sweep_curve = self.p_sweep.plot(
@@ -223,7 +230,6 @@ class ApproximationView(QWidget):
             symbolPen=pg.mkPen(PALETTE[6], width=1.5),
             symbolBrush=PALETTE[1],
         )
-        self.p_sweep.legend.setColumnCount(2)
         self.p_sweep.setXRange(0.0, math.log10(N_MAX), padding=0.02)
         self.p_sweep.getAxis("bottom").setTicks(
             [[(math.log10(v), str(v)) for v in (1, 2, 5, 10, 20, 50, 100, 200)], []]
@@ -231,6 +237,7 @@ class ApproximationView(QWidget):
         self.plot.view.ci.layout.setRowStretchFactor(0, 3)
         self.plot.view.ci.layout.setRowStretchFactor(1, 2)
         self.plot.metadata = self.parameters
+        self.plot.exported.connect(lambda path: self.status.emit(f"Saved {path}"))
 
         layout = QHBoxLayout(self)
         layout.addWidget(scroll)
@@ -315,6 +322,7 @@ class ApproximationView(QWidget):
         self.expr_message.hide()
         if self.params.values().target != TYPED:
             self.params.set_values(self.params.values().copy(target=TYPED), emit=False)
+            self._shown = self.params.values()
         if not self.update_all():  # G overflowed
             self._typed_f, self._good_text = previous
             self._refuse_expression(text, "G(x) is not finite (too large)")
@@ -326,6 +334,14 @@ class ApproximationView(QWidget):
         self.expr_message.setText(f"{reason}. Still showing f(x) = {self._good_text}.")
         self.expr_message.show()
         self.status.emit(f"Refused: f(x) = {text.strip()}: {reason}")
+
+    def _params_changed(self, p: ApproxParams) -> None:
+        what = p.changes_from(self._shown)
+        self._shown = p
+        self.params.clear_message()
+        if self.update_all():
+            self.expr_message.hide()  # a refusal of an earlier try is out of date
+            self.status.emit(f"Approximation: {what}")
 
     def _target_function(self, target: str) -> Callable[[np.ndarray], np.ndarray]:
         if target == TYPED:
@@ -350,6 +366,7 @@ class ApproximationView(QWidget):
             if self.result is not None:  # take the refused N back, as ParamPanel does
                 good_n = len(self.result.heights)
                 self.params.set_values(p.copy(n_pieces=good_n), emit=False)
+                self._shown = self.params.values()
                 reason += f"; N is back to {good_n}"
             self._refuse_expression(self._good_text, reason)
             return False
@@ -415,10 +432,11 @@ class ApproximationView(QWidget):
         ok = self.sweep_err[keep]
         lo, hi = (ok.min(), ok.max()) if len(ok) else (1e-3, 1.0)
         span = max(math.log10(hi / lo), 0.3)
-        # Headroom at the top for the legend row.
-        self.p_sweep.setYRange(math.log10(lo) - 0.05 * span, math.log10(hi) + 0.3 * span, padding=0)
+        self.p_sweep.setYRange(
+            math.log10(lo) - 0.05 * span, math.log10(hi) + 0.08 * span, padding=0
+        )
         self.p_sweep.getAxis("left").setTicks(log_ticks(lo, hi))
-        title = f"max |f − G| against N at w = {p.steepness:g} (log–log)"
+        title = f"max |f − G| against N at w = {p.steepness:g} (log–log; large dot: N = {n})"
         if len(ok) < len(keep):
             title += ": an error of exactly 0 is left out" if len(ok) else ": 0 for every N"
         self.p_sweep.setTitle(title)
