@@ -1,4 +1,5 @@
-"""Test-wide settings: headless Qt, isolated settings, and no thread left behind."""
+"""Test-wide settings: headless Qt, isolated settings, and no thread or child process
+left behind."""
 
 import os
 import threading
@@ -42,6 +43,22 @@ def _no_leftover_threads(request):
     running = running_threads()
     leftover = _new_threads(before)
     assert not running and not leftover, f"threads left running: {running or leftover}"
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_processes():
+    """Fail a test that leaves a child process running (the Training view's trainer).
+
+    The leftovers are ended here so that one failure does not fail every later test.
+    """
+    import multiprocessing
+
+    yield
+    leftover = multiprocessing.active_children()
+    for p in leftover:
+        p.kill()
+        p.join(5)
+    assert not leftover, f"child processes left running: {leftover}"
 
 
 @pytest.fixture

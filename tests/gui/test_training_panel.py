@@ -1,6 +1,9 @@
-"""The training view driven through its real widgets."""
+"""The training view driven through its real widgets (training runs in a child process)."""
 
 import math
+import multiprocessing
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -28,6 +31,12 @@ def _train_until_done(qtbot, view, timeout=20_000):
     qtbot.waitUntil(lambda: view.state == "idle", timeout=timeout)
 
 
+def _settle(qtbot, view, timeout=10_000):
+    """Until the child has answered every step and pause (at once, unless it is still
+    starting or the machine is loaded)."""
+    qtbot.waitUntil(lambda: not view.busy, timeout=timeout)
+
+
 def test_xor_loss_falls_in_the_plotted_data(view, qtbot):
     assert view.dataset_name() == "xor"
     view.train_params.set_value("momentum", 0.9)
@@ -50,17 +59,22 @@ def test_pause_step_and_reset_give_identical_curves(view, qtbot):
     qtbot.waitUntil(lambda: view.trainer.epoch >= 3, timeout=10_000)
     view.train_button.click()  # pause
     assert view.state == "idle"
+    _settle(qtbot, view)
     epoch = view.trainer.epoch
+    assert len(view.history) == epoch  # every epoch trained before the pause is recorded
     view.epoch_button.click()
+    _settle(qtbot, view)
     assert view.trainer.epoch == epoch + 1
     step = view.trainer.step
     view.batch_button.click()
+    _settle(qtbot, view)
     assert view.trainer.step == step + 1
     first = list(view.history.column("train_loss"))
     view.reset_button.click()
     assert view.trainer.epoch == 0 and view.history.column("train_loss") == []
     for _ in range(len(first)):
         view.epoch_button.click()
+    _settle(qtbot, view)
     assert view.history.column("train_loss") == first  # bit for bit: the same run again
 
 
@@ -115,6 +129,7 @@ def test_unnatural_pairing_shows_a_warning_and_regression_switches_the_loss(view
     assert view.arch.architecture().loss == "mse"
     assert view.trainer is not None and view.model_kind == "curve"
     view.epoch_button.click()
+    _settle(qtbot, view)
     x, y = view.fit_curve.getData()
     np.testing.assert_allclose(y, view.trainer.outputs(x[:, None])[:, 0], rtol=1e-12)
 
@@ -151,9 +166,10 @@ def test_csv_data_set_from_a_file(view, tmp_path, monkeypatch):
     assert view.data_message.isVisible() and "line" in view.data_message.text()
 
 
-def test_digits_show_a_confusion_matrix_and_misclassified_images(view):
+def test_digits_show_a_confusion_matrix_and_misclassified_images(view, qtbot):
     view.data_choice.setCurrentIndex(view.data_choice.findData("digits"))
     view.epoch_button.click()
+    _settle(qtbot, view)
     view.redraw()
     c = view.view.confusion
     assert c.shape == (10, 10) and c.sum() == view.trainer.data.x_test.shape[0]
@@ -162,13 +178,67 @@ def test_digits_show_a_confusion_matrix_and_misclassified_images(view):
     assert "→" in shown[0]
 
 
-def test_close_mid_training_leaves_no_thread(qtbot):
+def test_close_mid_training_leaves_no_thread_and_no_process(qtbot):
     v = TrainView()
     qtbot.addWidget(v)
     v.train_params.set_value("epochs", 100_000)
     v.train_button.click()
     qtbot.waitUntil(lambda: v.trainer.step > 3, timeout=10_000)
+    pid = v.process.pid
     v.shutdown()
     v.close()
     assert not running_threads()
+    assert multiprocessing.active_children() == []
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone and reaped: no zombie
     assert all(math.isfinite(x) for x in v.history.column("train_loss"))
+    v.train_button.click()  # after shutdown: nothing starts again
+    assert multiprocessing.active_children() == []
+
+
+def test_training_runs_in_a_child_without_qt(view, qtbot):
+    qtbot.waitUntil(lambda: view.process.ready, timeout=10_000)
+    assert view.process.pid != os.getpid()
+    assert view.process.qt_modules == ()  # it imported no PySide6, shiboken6 or pyqtgraph
+    view.train_params.set_value("epochs", 3)
+    _train_until_done(qtbot, view)
+    assert view.trainer.epoch == 3 and len(view.history) == 3
+
+
+def test_a_killed_child_shows_a_message_and_a_new_one_trains(view, qtbot):
+    view.train_params.set_value("epochs", 100_000)
+    view.train_button.click()
+    qtbot.waitUntil(lambda: view.trainer.step > 3, timeout=10_000)
+    old = view.process.pid
+    os.kill(old, signal.SIGKILL)
+    qtbot.waitUntil(lambda: "stopped unexpectedly" in view.banner.text(), timeout=5_000)
+    assert view.banner.isVisible() and "SIGKILL" in view.banner.text()
+    assert view.state == "idle" and view.train_button.text() == "Train"
+    # A new child, the same network back at its initial weights: training goes on.
+    qtbot.waitUntil(lambda: view.process.ready and view.process.pid != old, timeout=10_000)
+    assert view.trainer.step == 0 and len(view.history) == 0
+    view.train_params.set_value("epochs", 2)
+    _train_until_done(qtbot, view)
+    assert view.trainer.epoch == 2
+    assert multiprocessing.active_children() == [view.process._proc]
+
+
+def test_an_error_in_the_child_shows_in_the_banner(view, qtbot):
+    qtbot.waitUntil(lambda: view.process.ready, timeout=10_000)
+    view.process.send(("no_such_command", view.trainer.gen))
+    view.train_params.set_value("epochs", 1)
+    view.epoch_button.click()  # the reply comes after the error's
+    _settle(qtbot, view)
+    assert view.banner.isVisible() and "Training stopped with an error" in view.banner.text()
+    assert "no_such_command" in view.banner.toolTip()
+    assert view.trainer.epoch == 1  # the child lives on
+
+
+def test_hyper_parameters_set_while_paused_reach_the_child(view, qtbot):
+    view.train_params.set_value("lr", 0.0321)
+    view.epoch_button.click()
+    _settle(qtbot, view)
+    assert view.trainer.optimizer.lr == 0.0321
+    # The same epoch in the core with that learning rate gives the same loss.
+    tr = Trainer(datasets.load("xor"), view.arch.architecture(), view.train_params.values())
+    assert view.history.column("train_loss") == [tr.step_epoch().train_loss]

@@ -1,5 +1,7 @@
 """The Training tab in the main window: its three views, Space, export and shutdown."""
 
+import multiprocessing
+
 import pytest
 
 from neurolab.core import export
@@ -20,7 +22,7 @@ def window(qtbot, settings):
     w.shutdown()
 
 
-def test_space_trains_and_pauses_and_close_leaves_no_thread(window, qtbot):
+def test_space_trains_and_pauses_and_close_leaves_no_thread_or_process(window, qtbot):
     view = window.training.train
     view.train_params.set_value("epochs", 100_000)
     window.run_action.trigger()
@@ -32,6 +34,7 @@ def test_space_trains_and_pauses_and_close_leaves_no_thread(window, qtbot):
     qtbot.waitUntil(lambda: view.trainer.epoch > epoch, timeout=10_000)
     window.close()
     assert running_threads() == []
+    assert multiprocessing.active_children() == []
 
 
 def test_export_data_of_the_training_view(window, qtbot, monkeypatch, tmp_path):

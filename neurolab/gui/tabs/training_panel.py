@@ -1,24 +1,24 @@
 """Watch a network learn, overfit and recover.
 
-The left column chooses the data, the network and the optimiser; the worker
-trains (core :class:`~neurolab.core.training.Trainer`) and hands over progress
-and a picture of the model a few times a second; the plots redraw at a fixed
-rate from the latest of them.  Pausing stops the worker between batches and
-keeps the trainer, so Step, Train and Reset all continue from the same state.
+The left column chooses the data, the network and the optimiser.  A child
+process trains (core :class:`~neurolab.core.training.Trainer`, see
+:mod:`neurolab.gui.training_process`), so training never takes this process's
+GIL; it sends progress and a picture of the model a few times a second, a timer
+here reads them without ever blocking, and the plots redraw at a fixed rate
+from the latest of them.  Pausing stops the child between batches and keeps
+the trainer, so Step, Train and Reset all continue from the same state.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-import threading
-import time
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,133 +36,37 @@ from PySide6.QtWidgets import (
 
 from neurolab.core import datasets
 from neurolab.core.datasets import Augmentation, Dataset
-from neurolab.core.losses import UnnaturalPairingWarning
-from neurolab.core.model_views import (
-    MAX_MISCLASSIFIED,
-    ModelView,
-    data_bounds,
-    view_1d,
-    view_2d,
-    view_classes,
-)
+from neurolab.core.model_views import MAX_MISCLASSIFIED, ModelView, data_bounds
 from neurolab.core.params import ParamError
-from neurolab.core.training import Architecture, Progress, Trainer, TrainParams
+from neurolab.core.training import Architecture, TrainParams
 from neurolab.gui import dialogs
 from neurolab.gui.tabs.training_arch import ArchitectureEditor
 from neurolab.gui.tabs.training_lessons import LESSONS
+from neurolab.gui.training_process import (
+    FETCH_WAIT_S,
+    GRID,
+    History,
+    RemoteTrainer,
+    TrainingProcess,
+    Update,
+    make_view,
+)
 from neurolab.gui.widgets.common import banner_label, control_column, message_label
 from neurolab.gui.widgets.mosaic import Mosaic, normalise
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
-from neurolab.gui.worker import Runner
 
 FRAME_MS = 100  # redraw from the latest data at 10 frames per second: epochs come slower
-# than that, and every frame the GUI thread draws is GIL time taken from training
-HAND_OVER_S = 0.04  # training time between hand-overs to the GUI
-VIEW_EVERY_S = 0.15  # a new picture of the model at most this often
-GRID = 80  # decision-surface grid points per axis
+POLL_MS = 15  # read the child's messages this often while any are expected
+REPLY_WAIT_S = 0.05  # a pause or step waits this long for the child's reply, then goes on
+# (the reply is then handled when it comes): a step is milliseconds, the GUI never stalls
+RESTARTS = 3  # the child died this many times within RESTART_WINDOW_S: stop restarting it
+RESTART_WINDOW_S = 60.0
+SMOKE_TIMEOUT_S = 60.0
 CSV = "csv"
 GHOST = (150, 150, 150)
-EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")
 
-
-@dataclass
-class Update:
-    progress: Progress
-    view: ModelView | None
-
-
-class History:
-    """The curves of one run: per-epoch losses and accuracies, norms over time.
-
-    The worker appends while the GUI draws, so both go through a lock.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._epochs: list[tuple[float, float, float, float, float]] = []
-        self._norms: list[tuple[float, np.ndarray, np.ndarray]] = []
-
-    def add(self, p: Progress) -> None:
-        with self._lock:
-            if p.epoch_done:
-                self._epochs.append(
-                    (p.epoch, p.train_loss, p.val_loss, p.train_accuracy, p.val_accuracy)
-                )
-            if p.weight_norms.size:
-                self._norms.append(
-                    (p.finished_epochs, p.weight_norms[:, 1].copy(), p.grad_norms[:, 1].copy())
-                )
-
-    def __len__(self) -> int:
-        return len(self._epochs)
-
-    def column(self, name: str) -> list[float]:
-        """One per-epoch column: epoch, train_loss, val_loss, train_accuracy, val_accuracy."""
-        i = EPOCH_COLUMNS.index(name)
-        with self._lock:
-            return [row[i] for row in self._epochs]
-
-    def snapshot(self) -> dict[str, np.ndarray]:
-        """Consistent copies: per-epoch columns, and norm_epoch with (T, layers) norms."""
-        with self._lock:
-            rows, norms = list(self._epochs), list(self._norms)
-        e = np.array(rows, dtype=float).reshape(-1, len(EPOCH_COLUMNS))
-        out = {name: e[:, i] for i, name in enumerate(EPOCH_COLUMNS)}
-        out["norm_epoch"] = np.array([n[0] for n in norms], dtype=float)
-        out["weight_l2"] = np.array([n[1] for n in norms]) if norms else np.empty((0, 0))
-        out["grad_l2"] = np.array([n[2] for n in norms]) if norms else np.empty((0, 0))
-        return out
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """For export: 1-D columns, one per layer for the norms."""
-        snap = self.snapshot()
-        w, g = snap.pop("weight_l2"), snap.pop("grad_l2")
-        for layer in range(w.shape[1] if w.ndim == 2 else 0):
-            snap[f"weight_l2_layer{layer + 1}"] = w[:, layer]
-            snap[f"grad_l2_layer{layer + 1}"] = g[:, layer]
-        return snap
-
-
-def make_view(trainer: Trainer) -> ModelView | None:
-    """The picture of the model that fits its data."""
-    d = trainer.data
-    if d.kind == "classification" and d.n_inputs == 2:
-        return view_2d(trainer.model, data_bounds(d.x_all), GRID)
-    if d.kind == "regression" and d.n_inputs == 1:
-        x = d.x_all[:, 0]
-        return view_1d(trainer.model, d.x_range or (float(x.min()), float(x.max())))
-    if d.kind == "classification":
-        if d.x_test.shape[0]:
-            return view_classes(trainer.model, d.x_test, d.t_test, d.n_classes, "test")
-        if d.x_val.shape[0]:
-            return view_classes(trainer.model, d.x_val, d.t_val, d.n_classes, "validation")
-    return None
-
-
-def training_stream(trainer: Trainer, history: History):
-    """Train in the worker: progress every ~40 ms of training, a model picture every ~150 ms.
-
-    The curves are recorded here, in the worker, so a pause (which drops hand-overs
-    still queued for the GUI) loses none of them.
-    """
-    gen = trainer.run(HAND_OVER_S)
-    last_view = -math.inf
-    try:
-        p = next(gen)
-    except StopIteration:
-        return
-    while True:
-        history.add(p)
-        view = None
-        now = time.perf_counter()
-        if p.epoch_done or p.diverged or now - last_view >= VIEW_EVERY_S:
-            view, last_view = make_view(trainer), now
-        updates = yield Update(p, view)
-        try:
-            p = gen.send(updates)
-        except StopIteration:
-            return
+__all__ = ["TrainView", "History", "make_view", "log_ticks"]
 
 
 def log_ticks(values: np.ndarray) -> list[tuple[float, str]]:
@@ -195,8 +99,8 @@ class TrainView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.trainer: Trainer | None = None
-        self.history = History()
+        self.trainer: RemoteTrainer | None = None
+        self._no_history = History()  # what the plots show while there is no trainer
         self.ghost: dict[str, np.ndarray] | None = None
         self.view: ModelView | None = None
         self.frames = 0
@@ -204,13 +108,16 @@ class TrainView(QWidget):
         self._view_dirty = False
         self._curves_drawn_last = False
         self._csv: Dataset | None = None
+        self._closed = False
         self._build_controls()
         self._build_plots()
-        self.runner = Runner(self)
-        self.runner.chunk.connect(self._on_update)
-        self.runner.failed.connect(self._failed)
-        self.runner.finished.connect(self._finished)
-        self.runner.stateChanged.connect(self._state)
+        # The child is spawned when the view is first shown (or first asked to train),
+        # in the background: by the time Train is pressed it is ready.
+        self.process = TrainingProcess()
+        self.process.on_died = self._child_died
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._drain)
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(lambda: self.redraw(full=False))
@@ -404,6 +311,11 @@ class TrainView(QWidget):
         layout.addWidget(plots, 1)
 
     # -- state ----------------------------------------------------------------------------
+    @property
+    def history(self) -> History:
+        """The curves of the current run (recorded from every message of the child)."""
+        return self.trainer.history if self.trainer is not None else self._no_history
+
     def dataset_name(self) -> str:
         return self.data_choice.currentData()
 
@@ -449,29 +361,41 @@ class TrainView(QWidget):
         self.data_message.hide()
         try:
             data = self.load_data()
-            with warnings.catch_warnings():
-                # The editor shows an unnatural pairing in the tab; no console warning.
-                warnings.simplefilter("ignore", UnnaturalPairingWarning)
-                self.trainer = Trainer(
-                    data, self.arch.architecture(), self.train_params.values(), self._augmentation()
-                )
+            trainer = RemoteTrainer(
+                self.process,
+                data,
+                self.arch.architecture(),
+                self.train_params.values(),
+                self._augmentation(),
+            )
         except (ParamError, ValueError) as err:
-            self.trainer = None
+            self._drop_trainer()
             self.data_message.setText(str(err))
             self.data_message.show()
             self.status.emit(f"Training: {err}")
             self._clear()
             return
+        trainer.on_update = self._on_update
+        self.trainer = trainer
         self._start_fresh()
-        d = self.trainer.data
+        d = trainer.data
         self.status.emit(
             f"Training: {d.name} — {d.sizes[0]} training, {d.sizes[1]} validation, "
-            f"{d.sizes[2]} test samples; {self.trainer.model.num_parameters()} parameters"
+            f"{d.sizes[2]} test samples; {trainer.local.model.num_parameters()} parameters"
         )
 
+    def _drop_trainer(self) -> None:
+        """No trainer (bad settings): the old one's messages go nowhere."""
+        if self.trainer is not None:
+            self.trainer.on_update = None
+            if self.process.trainer is self.trainer:
+                self.process.trainer = None
+        self.trainer = None
+
     def _start_fresh(self) -> None:
-        self.history = History()
-        self.view = make_view(self.trainer)
+        """Empty curves and the picture of the initial weights (computed here: they are
+        the local trainer's until the child has trained)."""
+        self.view = make_view(self.trainer.local)
         self._view_dirty = True
         self._setup_model_plot()
         self._setup_norm_curves()
@@ -480,7 +404,7 @@ class TrainView(QWidget):
         self.redraw()
 
     def _clear(self) -> None:
-        self.history = History()
+        self._no_history = History()
         self.view = None
         self.p_model.clear()
         self.maps.clear()
@@ -489,55 +413,85 @@ class TrainView(QWidget):
     # -- run control ----------------------------------------------------------------------
     @property
     def state(self) -> str:
-        return self.runner.state
+        """ "running" from Train until the run ends or is paused, else "idle"."""
+        return "running" if self.trainer is not None and self.trainer.running else "idle"
+
+    @property
+    def busy(self) -> bool:
+        """The child has not answered everything yet (a step, a pause, or starting up)."""
+        return self.process.busy
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._ensure_process()
+
+    def _ensure_process(self) -> None:
+        """Spawn the child if there is none (returns at once) and read its messages."""
+        if self._closed:
+            return
+        try:
+            self.process.start()
+        except OSError as err:
+            self.banner.setText(f"Cannot start the training process: {err}")
+            self.banner.show()
+            return
+        self._poll.start()
+
+    def _drain(self) -> None:
+        """Poll timer: handle every message waiting; stop when none are expected."""
+        self.process.drain()
+        if not self.process.busy:
+            self._poll.stop()
 
     def toggle_run(self) -> None:
-        if self.runner.state == "idle":
-            self.train()
-        else:
+        if self.state == "running":
             self.stop()
+        else:
+            self.train()
 
     def train(self) -> None:
-        if self.trainer is None:
+        t = self.trainer
+        if t is None:
             self.status.emit("Training: nothing to train — fix the data or network first")
             return
-        if self.trainer.diverged:
+        if t.diverged:
             self.status.emit("Training: the run diverged — lower the learning rate and Reset")
             return
-        if self.trainer.epoch >= self.trainer.params.epochs:
-            self.status.emit(
-                f"Training: all {self.trainer.params.epochs} epochs done — raise epochs or Reset"
-            )
+        if t.epoch >= t.params.epochs:
+            self.status.emit(f"Training: all {t.params.epochs} epochs done — raise epochs or Reset")
             return
-        trainer, history = self.trainer, self.history
-        self.runner.start(lambda: training_stream(trainer, history))
+        self._ensure_process()
+        t.train()
+        if not self.process.ready:
+            self.status.emit("Training: starting the training process…")
+        self._state_changed()
 
     def stop(self) -> None:
-        """Pause: the worker ends between batches; the trainer keeps its state."""
-        if self.runner.state != "idle":
-            self.runner.cancel(wait=True)
-            if self.trainer is not None:
-                self.view = make_view(self.trainer)
-                self._view_dirty = True
-                self._show_diverged()
+        """Pause: the child stops between batches and keeps its state; its last progress
+        and picture come with the acknowledgement (waited for briefly)."""
+        if self.trainer is not None and self.trainer.running:
+            self.trainer.pause(wait=REPLY_WAIT_S)
+            self._state_changed()
             self._dirty = True
 
     def step_batch(self) -> None:
-        self._step(lambda t: t.step_batch())
+        self._step("batch")
 
     def step_epoch(self) -> None:
-        self._step(lambda t: t.step_epoch())
+        self._step("epoch")
 
-    def _step(self, action) -> None:
+    def _step(self, kind: str) -> None:
         self.stop()
-        if self.trainer is None or self.trainer.diverged:
+        t = self.trainer
+        if t is None or t.diverged:
             self.status.emit("Training: nothing to step — fix the settings or Reset")
             return
-        self.trainer.norms_every_batch = True
-        p = action(self.trainer)
-        self.history.add(p)
-        self._on_update(Update(p, make_view(self.trainer)))
-        self.redraw()
+        self._ensure_process()
+        done = t.step_batch(REPLY_WAIT_S) if kind == "batch" else t.step_epoch(REPLY_WAIT_S)
+        if not done and self.trainer is t and t.pending:
+            # The curves and picture update when the reply comes (a big epoch, or the
+            # child still starting); further steps queue behind this one.
+            self.status.emit(f"Training: stepping one {kind}…")
 
     def reset(self) -> None:
         self.stop()
@@ -545,15 +499,18 @@ class TrainView(QWidget):
             self.rebuild()
             return
         self.banner.hide()
-        self.trainer.params = self.train_params.values()
-        self.trainer.augmentation = self._augmentation()
-        self.trainer.reset()
+        self.trainer.reset(self.train_params.values(), self._augmentation())
         self._start_fresh()
+        self._state_changed()
         self.status.emit("Training: reset to the initial weights")
 
     def shutdown(self) -> None:
+        """Stop the timers and the child (quit, then terminate after a timeout)."""
+        self._closed = True
         self._timer.stop()
-        self.runner.cancel(wait=True)
+        self._poll.stop()
+        self.process.shutdown()
+        self._state_changed()
 
     # -- changes -----------------------------------------------------------------------------
     def _data_chosen(self) -> None:
@@ -563,7 +520,7 @@ class TrainView(QWidget):
             self._fit_loss_to(datasets.DATASETS[name].kind)
         if name == CSV and self._csv is None:
             self.stop()
-            self.trainer = None
+            self._drop_trainer()
             self._clear()
             self.status.emit("Training: open a CSV file (features, then the label column)")
             return
@@ -600,15 +557,12 @@ class TrainView(QWidget):
         if params.seed != self.trainer.params.seed:
             self.rebuild()  # a new seed is a new run: new initial weights
             return
-        if self.runner.state != "idle":
-            self.trainer.set_params_later(params)
-        else:
-            self.trainer.set_params(params)
+        self.trainer.set_params(params)  # while training: from the child's next batch
         self._show_progress()
 
     def _augment_changed(self, *_args) -> None:
         if self.trainer is not None:
-            self.trainer.augmentation = self._augmentation()
+            self.trainer.set_augmentation(self._augmentation())
 
     def load_lesson(self, title: str) -> None:
         lesson = LESSONS[title]
@@ -652,12 +606,17 @@ class TrainView(QWidget):
 
     # -- data in ------------------------------------------------------------------------------
     def _on_update(self, update: Update) -> None:
+        """A message of the current trainer's child (its curves are already recorded)."""
         if update.view is not None:
             self.view = update.view
             self._view_dirty = True
-        if update.progress.diverged:
-            self._show_diverged()
         self._dirty = True
+        if update.stopped == "diverged" or any(p.diverged for p in update.records):
+            self._show_diverged()
+        if update.error is not None:
+            self._failed(update.error)
+        if update.stopped in ("done", "diverged", "stepped", "error"):
+            self._finished(update.stopped)
 
     def _show_diverged(self) -> None:
         if self.trainer is not None and self.trainer.diverged:
@@ -672,14 +631,45 @@ class TrainView(QWidget):
         self.banner.show()
         print(text, file=sys.stderr)
 
-    def _finished(self, completed: bool) -> None:
-        if completed and self.trainer is not None and not self.trainer.diverged:
-            self.status.emit(f"Training: {self.trainer.epoch} epochs done")
-        self._dirty = True
+    def _finished(self, how: str) -> None:
+        t = self.trainer
+        if how == "done" and t is not None and not t.diverged:
+            self.status.emit(f"Training: {t.epoch} epochs done")
+        self._state_changed()
         self.redraw()
 
-    def _state(self, state: str) -> None:
-        self.train_button.setText("Pause" if state == "running" else "Train")
+    def _state_changed(self) -> None:
+        self.train_button.setText("Pause" if self.state == "running" else "Train")
+        if self.state == "running" or self.busy:
+            self._poll.start()
+
+    def _child_died(self, reason: str) -> None:
+        """The child is gone (killed, crashed): say so, and start a new one."""
+        recent = [t for t in self.process.deaths if t > self.process.deaths[-1] - RESTART_WINDOW_S]
+        again = len(recent) < RESTARTS and not self._closed
+        self.banner.setToolTip("")
+        self.banner.setText(
+            f"The training process stopped unexpectedly ({reason}). "
+            + (
+                "A new one is starting: the run is back at its initial weights."
+                if again
+                else f"It stopped {len(recent)} times in a minute; training is unavailable "
+                "until NeuroLab is restarted."
+            )
+        )
+        self.banner.show()
+        self.status.emit(f"Training: the training process stopped ({reason})")
+        self._state_changed()
+        if again:  # not from inside the wait that noticed it
+            QTimer.singleShot(0, self, self._recover)
+
+    def _recover(self) -> None:
+        if self._closed or self.trainer is None or self.process.started:
+            return
+        self.trainer.relaunch()
+        self._ensure_process()
+        self._start_fresh()
+        self._state_changed()
 
     # -- drawing -------------------------------------------------------------------------------
     def _show_progress(self) -> None:
@@ -688,9 +678,8 @@ class TrainView(QWidget):
             return
         self.progress.setRange(0, t.params.epochs)
         self.progress.setValue(min(t.epoch, t.params.epochs))
-        batch = math.ceil(t._pos / t.params.batch_size) if t._pos < t._perm.size else 0
         self.counter.setText(
-            f"epoch {t.epoch}, batch {batch} of {t.batches_per_epoch}, step {t.step}"
+            f"epoch {t.epoch}, batch {t.batch} of {t.batches_per_epoch}, step {t.step}"
         )
 
     def _setup_norm_curves(self) -> None:
@@ -700,7 +689,7 @@ class TrainView(QWidget):
         self.norm_curves = []
         if self.trainer is None:
             return
-        for layer in range(len(self.trainer.model.layers)):
+        for layer in range(len(self.trainer.local.model.layers)):
             color = PALETTE[(layer + 2) % len(PALETTE)]
             w = self.p_norm.plot([], [], name=f"layer {layer + 1}", pen=pg.mkPen(color, width=1.5))
             g = self.p_norm.plot([], [], pen=pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
@@ -942,8 +931,11 @@ class TrainView(QWidget):
 
     # -- export and smoke ------------------------------------------------------------------------
     def data(self) -> dict[str, np.ndarray]:
+        """The curves, and the model's W and b arrays (fetched from the child)."""
         if self.trainer is None:
             return {}
+        if self.trainer.pending:  # steps asked for are part of what is exported
+            self.trainer.wait_idle(FETCH_WAIT_S)
         out = self.history.arrays()
         for k, v in self.trainer.model.state().items():
             if k.startswith(("W", "b")):
@@ -951,8 +943,23 @@ class TrainView(QWidget):
         return out
 
     def smoke_test(self) -> None:
-        data = datasets.load("xor", n=80)
-        tr = Trainer(data, Architecture((6,), "tanh", "softmax", "ce"), TrainParams(epochs=3))
-        p = tr.fit()
-        if not math.isfinite(p.train_loss) or make_view(tr) is None:
-            raise RuntimeError("the XOR smoke training did not produce a finite loss and a view")
+        """XOR for 3 epochs in a child process of its own: spawning (frozen apps too),
+        the protocol, training and the model picture."""
+        process = TrainingProcess()
+        try:
+            data = datasets.load("xor", n=80)
+            tr = RemoteTrainer(
+                process, data, Architecture((6,), "tanh", "softmax", "ce"), TrainParams(epochs=3)
+            )
+            tr.train()
+            if not process.wait(lambda: not tr.running, SMOKE_TIMEOUT_S):
+                raise RuntimeError(
+                    f"the training process did not train 3 XOR epochs in {SMOKE_TIMEOUT_S:g} s"
+                )
+            last = tr.last
+            if last is None or not math.isfinite(last.train_loss) or tr.last_view is None:
+                raise RuntimeError(
+                    "the XOR smoke training did not produce a finite loss and a view"
+                )
+        finally:
+            process.shutdown()
