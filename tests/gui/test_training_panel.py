@@ -242,3 +242,14 @@ def test_hyper_parameters_set_while_paused_reach_the_child(view, qtbot):
     # The same epoch in the core with that learning rate gives the same loss.
     tr = Trainer(datasets.load("xor"), view.arch.architecture(), view.train_params.values())
     assert view.history.column("train_loss") == [tr.step_epoch().train_loss]
+
+
+def test_a_curve_after_the_digits_is_not_drawn_on_the_confusion_matrix_axes(view, qtbot):
+    view.data_choice.setCurrentIndex(view.data_choice.findData("digits"))
+    view.data_choice.setCurrentIndex(view.data_choice.findData("sine"))
+    view.epoch_button.click()
+    _settle(qtbot, view)
+    view.redraw()
+    (x0, x1), _ = view.p_model.viewRange()
+    assert -1.5 < x0 < -0.9 and 0.9 < x1 < 1.5  # the sine's x range, not the classes' 0..10
+    assert view.p_model.getAxis("bottom")._tickLevels is None  # no class ticks

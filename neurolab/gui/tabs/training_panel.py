@@ -716,6 +716,10 @@ class TrainView(QWidget):
         p = self.p_model
         p.setAspectLocked(False)
         p.invertY(False)
+        # What the confusion matrix set (class ticks, a fixed 0..K range) must not stay.
+        p.getAxis("bottom").setTicks(None)
+        p.getAxis("left").setTicks(None)
+        p.enableAutoRange()
         if self.model_kind == "plane":
             self._setup_plane(d)
         elif self.model_kind == "curve":
