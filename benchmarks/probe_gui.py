@@ -163,7 +163,11 @@ def probe_network(app, win) -> bool:
 
 def probe_training(app, win) -> bool:
     """W4 (digits, 64-100-10, 50 epochs) trained in the Training tab against the same
-    training in the core alone, with the event loop's stalls while it runs."""
+    training in the core alone in this process, with the event loop's stalls while it runs.
+
+    The tab trains in its child process, spawned in the background when the tab is
+    first shown; the timing starts once it is ready, as it is long before a student
+    presses Train.  Tab time is from Train to the GUI seeing the run's end."""
     from neurolab.core import datasets
     from neurolab.core.training import Architecture, Trainer, TrainParams
 
@@ -176,6 +180,11 @@ def probe_training(app, win) -> bool:
     view.arch.set_architecture(arch, emit=True)
     view.train_params.set_values(params)
     app.processEvents()
+    started = time.perf_counter()
+    while not view.process.ready:
+        app.processEvents()
+        time.sleep(0.001)
+    spawn = time.perf_counter() - started
     data = datasets.load("digits", seed=0)
     core_times, tab_times, stalls = [], [], []
     for _ in range(3):
@@ -207,7 +216,8 @@ def probe_training(app, win) -> bool:
     print(
         f"training W4 in the tab {tab:.2f} s vs the core alone {core:.2f} s: "
         f"ratio {tab / core:.2f} (goal ≤ 1.5) | longest event-loop stall "
-        f"{max(stalls):.1f} ms (goal ≤ 50) | test accuracy {acc:.3f}"
+        f"{max(stalls):.1f} ms (goal ≤ 50) | test accuracy {acc:.3f} | "
+        f"child ready {spawn:.2f} s after the tab was shown"
     )
     return tab / core <= 1.5 and max(stalls) <= 50
 
