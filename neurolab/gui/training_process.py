@@ -57,6 +57,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from neurolab.core.datasets import Augmentation, Dataset
 from neurolab.core.losses import UnnaturalPairingWarning
@@ -212,6 +213,10 @@ def _build_trainer(data, arch, params, augmentation) -> Trainer:
 def serve(commands, messages) -> None:
     """The child process's main: answer ``commands`` until "quit" or a closed pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the terminal is the GUI's to handle
+    # One BLAS thread for the child's whole life, not only inside Trainer's batches: the
+    # model pictures are BLAS calls too, and after each one OpenBLAS's second thread
+    # spun on the other core (the child used 1.6–2× the CPU of the same training here).
+    threadpool_limits(1, user_api="blas")
     _Server(commands, messages).serve()
 
 
