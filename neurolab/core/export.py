@@ -43,7 +43,7 @@ from neurolab import __version__
 
 META_KEY = "__neurolab_meta__"
 CSV_BLOCK_ROWS = 100_000  # rows formatted at a time: bounded memory for big tables
-NPZ_LEVEL = 1  # zlib level: level 6 (numpy's) took 2.6x as long for a 1 % smaller file
+NPZ_LEVEL = 1  # zlib level: numpy's default (6) took 2.6x as long for a 1 % smaller file
 
 
 @contextlib.contextmanager
@@ -184,7 +184,8 @@ def save_npz(
     The file loads with ``numpy.load(path, allow_pickle=False)``.  It is what
     ``numpy.savez_compressed`` writes, at zlib level 1 (:data:`NPZ_LEVEL`) and
     straight to disk rather than through memory: 20 M synapses as
-    (int32, int32, float64) triplets took 6 s instead of 19 s.
+    (int32, int32, float64) triplets took 6 s instead of 22 s (int64 indices,
+    ``savez_compressed``), for a file of the same size (190 MB).
     """
     if META_KEY in arrays:
         raise ValueError(f"{META_KEY} is reserved")
