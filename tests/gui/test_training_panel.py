@@ -4,6 +4,7 @@ import math
 import multiprocessing
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -144,7 +145,7 @@ def test_architecture_edits_rebuild_the_network(view):
     assert view.hidden_maps.n == 5
 
 
-def test_csv_data_set_from_a_file(view, tmp_path, monkeypatch):
+def test_csv_data_set_from_a_file(view, qtbot, tmp_path, monkeypatch):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, 3))
     lab = (x[:, 0] + x[:, 1] > 0).astype(int)
@@ -159,6 +160,9 @@ def test_csv_data_set_from_a_file(view, tmp_path, monkeypatch):
     view.csv_button.click()
     assert view.trainer is not None and view.trainer.data.n_inputs == 3
     assert view.model_kind == "classes"
+    view.epoch_button.click()  # the table travels to the child and trains there
+    _settle(qtbot, view)
+    assert len(view.history) == 1 and view.view.confusion.sum() == view.trainer.data.sizes[2]
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n3\n")
     monkeypatch.setattr(dialogs, "open_file", lambda *a, **k: str(bad))
@@ -253,3 +257,21 @@ def test_a_curve_after_the_digits_is_not_drawn_on_the_confusion_matrix_axes(view
     (x0, x1), _ = view.p_model.viewRange()
     assert -1.5 < x0 < -0.9 and 0.9 < x1 < 1.5  # the sine's x range, not the classes' 0..10
     assert view.p_model.getAxis("bottom")._tickLevels is None  # no class ticks
+
+
+def test_a_long_step_does_not_block_and_updates_when_it_is_done(view, qtbot):
+    qtbot.waitUntil(lambda: view.process.ready, timeout=10_000)
+    view.data_choice.setCurrentIndex(view.data_choice.findData("digits"))
+    view.train_params.set_value("batch_size", 1)  # ~1400 batches: far over 50 ms
+    said = []
+    view.status.connect(said.append)
+    t0 = time.perf_counter()
+    view.epoch_button.click()
+    blocked = time.perf_counter() - t0
+    assert view.busy and view.trainer.epoch == 0
+    assert said[-1] == "Training: stepping one epoch…"
+    _settle(qtbot, view, timeout=60_000)
+    took = time.perf_counter() - t0
+    assert view.trainer.epoch == 1 and len(view.history) == 1
+    assert said[-1] == f"Training: epoch 1, step {view.trainer.step}"
+    assert blocked < 0.25 < took  # the GUI waited briefly; the epoch took much longer

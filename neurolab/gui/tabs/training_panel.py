@@ -109,6 +109,7 @@ class TrainView(QWidget):
         self._curves_drawn_last = False
         self._csv: Dataset | None = None
         self._closed = False
+        self._note_shown = False  # "stepping…" or "starting…" is in the status bar
         self._build_controls()
         self._build_plots()
         # The child is spawned when the view is first shown (or first asked to train),
@@ -356,7 +357,7 @@ class TrainView(QWidget):
     # -- building the trainer ----------------------------------------------------------------
     def rebuild(self) -> None:
         """New data or network: stop, build a new trainer, clear the curves."""
-        self.stop()
+        self.stop(wait=0)
         self.banner.hide()
         self.data_message.hide()
         try:
@@ -463,14 +464,17 @@ class TrainView(QWidget):
         self._ensure_process()
         t.train()
         if not self.process.ready:
+            self._note_shown = True
             self.status.emit("Training: starting the training process…")
         self._state_changed()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = REPLY_WAIT_S) -> None:
         """Pause: the child stops between batches and keeps its state; its last progress
-        and picture come with the acknowledgement (waited for briefly)."""
+        and picture come with the acknowledgement (waited for up to ``wait`` seconds, so
+        the counters are exact at once; callers that send the child more commands pass
+        0: it answers them in order)."""
         if self.trainer is not None and self.trainer.running:
-            self.trainer.pause(wait=REPLY_WAIT_S)
+            self.trainer.pause(wait=wait)
             self._state_changed()
             self._dirty = True
 
@@ -481,7 +485,7 @@ class TrainView(QWidget):
         self._step("epoch")
 
     def _step(self, kind: str) -> None:
-        self.stop()
+        self.stop(wait=0)  # the step's reply comes after the pause's: one wait for both
         t = self.trainer
         if t is None or t.diverged:
             self.status.emit("Training: nothing to step — fix the settings or Reset")
@@ -491,10 +495,11 @@ class TrainView(QWidget):
         if not done and self.trainer is t and t.pending:
             # The curves and picture update when the reply comes (a big epoch, or the
             # child still starting); further steps queue behind this one.
+            self._note_shown = True
             self.status.emit(f"Training: stepping one {kind}…")
 
     def reset(self) -> None:
-        self.stop()
+        self.stop(wait=0)  # what it would acknowledge belongs to the run being reset
         if self.trainer is None:
             self.rebuild()
             return
@@ -617,6 +622,10 @@ class TrainView(QWidget):
             self._failed(update.error)
         if update.stopped in ("done", "diverged", "stepped", "error"):
             self._finished(update.stopped)
+        if self._note_shown and not self.busy:
+            self._note_shown = False
+            t = self.trainer
+            self.status.emit(f"Training: epoch {t.epoch}, step {t.step}")
 
     def _show_diverged(self) -> None:
         if self.trainer is not None and self.trainer.diverged:
