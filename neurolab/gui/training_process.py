@@ -279,10 +279,19 @@ class _Server:
                 raise RuntimeError("the network could not be built in the training process")
             getattr(self, f"do_{name}")(*cmd[2:])
         except Exception:  # noqa: BLE001 — every failure goes to the GUI's banner
-            self.stop_stream()
-            req = cmd[-1] if name in ("pause", "step", "fetch") else None
-            self.out.put(("error", self.gen, self.run_id, traceback.format_exc(), req))
+            self.failed(req=cmd[-1] if name in ("pause", "step", "fetch") else None)
         return True
+
+    def failed(self, req: int | None = None) -> None:
+        """Report the exception being handled, after the progress gathered before it."""
+        text = traceback.format_exc()
+        self.stream = None  # a generator that raised is finished; else the error stops it
+        if self.records:
+            try:
+                self.send_progress(stopped=None)
+            except Exception:  # noqa: BLE001 — the error itself matters more
+                self.records = []
+        self.out.put(("error", self.gen, self.run_id, text, req))
 
     def do_build(self, data: Dataset, arch: Architecture, params: TrainParams, aug) -> None:
         self.trainer = None
@@ -353,8 +362,7 @@ class _Server:
             self.flush(stopped="done")
             return
         except Exception:  # noqa: BLE001
-            self.stream = None
-            self.out.put(("error", self.gen, self.run_id, traceback.format_exc(), None))
+            self.failed()
             return
         self.records.append(p)
         if p.diverged:
