@@ -246,8 +246,14 @@ class Runner(QObject):
     def run_id(self) -> int:
         return self._run_id
 
-    def start(self, factory: Callable[[], Generator], pace: float | None = None) -> int:
-        """Cancel any run and start ``factory()``; returns the new run id."""
+    def start(
+        self, factory: Callable[[], Generator], pace: float | None = None, paused: bool = False
+    ) -> int:
+        """Cancel any run and start ``factory()``; returns the new run id.
+
+        With ``paused`` the run starts paused: it hands over its first item (and any
+        :class:`Unpaced` ones before it) and then waits for :meth:`resume`.
+        """
         self.cancel(wait=False)
         self._run_id += 1
         th = _Thread(self._run_id, factory, pace)
@@ -255,11 +261,12 @@ class Runner(QObject):
         th.failed.connect(self._on_failed)
         th.done.connect(self._on_done)
         th.finished.connect(self._reap)
-        self._thread, self._paused = th, False
+        self._thread, self._paused = th, paused
+        th.pause(paused)  # before the thread starts: no chunk can slip through
         THREADS.add(th)
         self._keeper.hold(th)
         th.start()
-        self.stateChanged.emit("running")
+        self.stateChanged.emit("paused" if paused else "running")
         return self._run_id
 
     def send(self, updates: dict[str, Any]) -> None:

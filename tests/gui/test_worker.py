@@ -146,13 +146,25 @@ def test_progress_items_are_not_held_by_a_pause(runner, qtbot):
         yield "built"
         yield from itertools.count()
 
-    runner.start(build_then_run, pace=0.5)
-    runner.pause()  # as a restart of a paused run does: the build goes on, the run waits
+    runner.start(build_then_run, pace=0.5, paused=True)  # the build goes on, the run waits
+    assert runner.state == "paused"
     qtbot.waitUntil(lambda: "built" in got, timeout=3000)
     qtbot.wait(100)
     assert sum(isinstance(g, Step) for g in got) == 5 and got[-1] == "built"
     runner.resume()
     qtbot.waitUntil(lambda: 0 in got, timeout=3000)
+
+
+def test_a_run_started_paused_hands_over_nothing_after_its_first_item(runner, qtbot):
+    got = []
+    runner.chunk.connect(got.append)
+    for _ in range(20):  # the race: a fast generator against a pause after start()
+        got.clear()
+        runner.start(lambda: itertools.count(), paused=True)
+        qtbot.wait(20)
+        assert got == [0] and runner.state == "paused"
+    runner.resume()
+    qtbot.waitUntil(lambda: len(got) > 3, timeout=3000)
 
 
 def test_a_pinned_keeper_collects_on_the_gui_thread_for_the_whole_session(qtbot):

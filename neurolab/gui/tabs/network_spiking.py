@@ -497,12 +497,12 @@ class SpikingNetworkView(QWidget):
         self._net, self._chunk = net, chunk_ms
         self._stop.set()  # a previous run's parts stop at once
         stop = self._stop = threading.Event()
+        # Paused: the build goes on (its progress is Unpaced), the run waits for Resume.
         self.runner.start(
             lambda: network_run(net, bias, lif, picked, chunk_ms, stop),
             pace=chunk_ms / self.screen.values().speed,
+            paused=paused,
         )
-        if paused:
-            self.runner.pause()  # the build goes on; the run waits for Resume
         # After start(): the previous run's end ("idle") has been shown by now.
         self.busy.setValue(0)
         self.summary.setText(f"Building {net.N:,} neurons…")
