@@ -78,3 +78,27 @@ def test_export_plot_of_each_view(window, monkeypatch, tmp_path):
 
 def test_smoke_test_runs(window):
     window.network.smoke_test()
+
+
+def test_export_data_shows_a_busy_cursor_and_says_what_it_writes(window, monkeypatch, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    tab = window.network
+    tab.views.setCurrentWidget(tab.rate)
+    target = tmp_path / "rate.npz"
+    monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: str(target))
+    seen = []
+    tab.status.connect(lambda text: seen.append((text, QApplication.overrideCursor())))
+    real_save = tab.save_data
+
+    def save_data(path):
+        seen.append(("saving", QApplication.overrideCursor()))
+        return real_save(path)
+
+    monkeypatch.setattr(tab, "save_data", save_data)
+    window.export_data_action.trigger()
+    texts = [t for t, _ in seen]
+    assert texts[0] == f"Network: writing {target}…" and texts[1] == "saving"
+    assert texts[-1].startswith(f"Network: data written to {target} in ")
+    assert seen[1][1] is not None  # the busy cursor while writing
+    assert QApplication.overrideCursor() is None and target.exists()
