@@ -184,3 +184,36 @@ def test_a_pinned_keeper_collects_on_the_gui_thread_for_the_whole_session(qtbot)
         if was:
             gc.enable()
         k.deleteLater()
+
+
+def test_the_keeper_runs_full_collections_as_rarely_as_python_would(qtbot):
+    import gc
+
+    from neurolab.gui.worker import _Keeper
+
+    collected: list[int] = []
+
+    def seen(phase, info):
+        if phase == "start":
+            collected.append(info["generation"])
+
+    was = gc.isenabled()
+    k = _Keeper()
+    gc.callbacks.append(seen)
+    try:
+        gc.disable()
+        for _ in range(12):
+            gc.collect(1)  # each pass counts towards the oldest generation
+        assert gc.get_count()[2] > 10
+        k._long_lived, k._promoted = 1_000_000, 1000  # few promoted among many long-lived
+        collected.clear()
+        k.collect()
+        assert 2 not in collected  # a full pass would cost far more than it frees
+        k._promoted = 300_000
+        k.collect()
+        assert collected[-1] == 2 and k._promoted == 0
+    finally:
+        gc.callbacks.remove(seen)
+        if was:
+            gc.enable()
+        k.deleteLater()
