@@ -1,0 +1,48 @@
+#!/bin/sh
+# Add NeuroLab to your desktop's application menu, for you only (no root needed):
+#   ./install-menu-entry.sh            add the menu entry, icons and ~/.local/bin/neurolab
+#   ./install-menu-entry.sh --remove   take them away again (this folder stays)
+# Run it from the unpacked folder; move the folder first if you want it elsewhere
+# (e.g. ~/.local/opt/neurolab), since the entry points to where the folder is now.
+set -eu
+APP_ID=org.neurolab.NeuroLab
+HERE=$(cd "$(dirname "$0")" && pwd)
+DATA=${XDG_DATA_HOME:-$HOME/.local/share}
+APPS=$DATA/applications
+ICONS=$DATA/icons/hicolor
+BIN=$HOME/.local/bin
+
+refresh() {
+    command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$APPS" || true
+    command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$ICONS" 2>/dev/null || true
+}
+
+case "${1:-}" in
+--remove|--uninstall)
+    rm -f "$APPS/$APP_ID.desktop"
+    for d in "$ICONS"/*/apps; do rm -f "$d/$APP_ID.png" "$d/$APP_ID.svg"; done
+    if [ -L "$BIN/neurolab" ] && [ "$(readlink "$BIN/neurolab")" = "$HERE/neurolab" ]; then
+        rm -f "$BIN/neurolab"
+    fi
+    refresh
+    echo "NeuroLab's menu entry is removed. Delete $HERE to remove the program itself."
+    ;;
+""|--install)
+    [ -x "$HERE/neurolab" ] || { echo "run me from the unpacked NeuroLab folder" >&2; exit 1; }
+    mkdir -p "$APPS" "$BIN"
+    (cd "$HERE/share/icons/hicolor" && for f in */apps/*; do
+        mkdir -p "$ICONS/$(dirname "$f")" && cp -f "$f" "$ICONS/$f"; done)
+    # Exec with the absolute path (quoted: the folder may contain spaces).
+    sed -e "s|^Exec=neurolab|Exec=\"$HERE/neurolab\"|" \
+        "$HERE/share/applications/$APP_ID.desktop" > "$APPS/$APP_ID.desktop.tmp"
+    mv "$APPS/$APP_ID.desktop.tmp" "$APPS/$APP_ID.desktop"
+    ln -sfn "$HERE/neurolab" "$BIN/neurolab"
+    refresh
+    echo "NeuroLab is in your application menu; 'neurolab' starts it from a terminal"
+    echo "(if ~/.local/bin is on your PATH). Undo with: $0 --remove"
+    ;;
+*)
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

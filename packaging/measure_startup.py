@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Time NeuroLab from launch to a shown window on a real X server (Xvfb, xcb platform).
+
+    python3 packaging/measure_startup.py [EXE] [--runs 5] [--cold] [--keep-home]
+
+EXE defaults to the bundle (build/package/dist/neurolab/neurolab). Each run starts EXE
+with a fresh HOME (a new user: empty numba cache, no settings) unless --keep-home, and
+polls ``xwininfo`` until the main window ("NeuroLab <version>") is viewable. --cold also
+empties the kernel's page cache before each run (root only), as after a reboot.
+Prints one line per run and a ``startup:`` summary line; exit 1 if the window never shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_EXE = ROOT / "build" / "package" / "dist" / "neurolab" / "neurolab"
+
+
+def start_xvfb() -> tuple[subprocess.Popen, str]:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten",
+                                     "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(100):
+                if Path(f"/tmp/.X11-unix/X{n}").exists():
+                    return proc, f":{n}"
+                time.sleep(0.05)
+            proc.kill()
+    raise RuntimeError("could not start Xvfb")
+
+
+def window_shown(display: str, title: str) -> bool:
+    r = subprocess.run(["xwininfo", "-display", display, "-name", title],
+                       capture_output=True, text=True)
+    return "IsViewable" in r.stdout
+
+
+def drop_page_cache() -> bool:
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def one_run(exe: Path, display: str, title: str, home: str, timeout: float) -> float | None:
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", HOME=home)
+    for var in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "WAYLAND_DISPLAY"):
+        env.pop(var, None)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(exe)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        while time.perf_counter() - t0 < timeout:
+            if window_shown(display, title):
+                return time.perf_counter() - t0
+            if proc.poll() is not None:
+                sys.stderr.write(proc.stderr.read().decode(errors="replace")[-2000:])
+                return None
+            time.sleep(0.02)
+        return None
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("exe", nargs="?", type=Path, default=DEFAULT_EXE)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--cold", action="store_true", help="drop the page cache before each run")
+    p.add_argument("--keep-home", action="store_true", help="reuse one HOME (warm user cache)")
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--title", default=None, help="window title (default: NeuroLab VERSION)")
+    args = p.parse_args(argv)
+    if not shutil.which("Xvfb") or not shutil.which("xwininfo"):
+        print("needs Xvfb and xwininfo (Debian: xvfb x11-utils)", file=sys.stderr)
+        return 2
+    title = args.title
+    if title is None:
+        version = subprocess.run([str(args.exe), "--version"], capture_output=True, text=True)
+        title = version.stdout.strip() or "NeuroLab"
+    xvfb, display = start_xvfb()
+    times = []
+    try:
+        with tempfile.TemporaryDirectory() as shared_home:
+            for i in range(args.runs):
+                cold = args.cold and drop_page_cache()
+                with tempfile.TemporaryDirectory() as fresh:
+                    home = shared_home if args.keep_home else fresh
+                    t = one_run(args.exe, display, title, home, args.timeout)
+                if t is None:
+                    print(f"run {i + 1}: the window did not show within {args.timeout:.0f} s")
+                    return 1
+                times.append(t)
+                print(f"run {i + 1}: window shown after {t:.2f} s"
+                      f"{' (page cache dropped)' if cold else ''}"
+                      f"{' (new user)' if not args.keep_home else ''}")
+    finally:
+        xvfb.terminate()
+        xvfb.wait()
+    print(f"startup: median {statistics.median(times):.2f} s, min {min(times):.2f} s, "
+          f"max {max(times):.2f} s over {len(times)} runs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
