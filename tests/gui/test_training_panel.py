@@ -275,3 +275,10 @@ def test_a_long_step_does_not_block_and_updates_when_it_is_done(view, qtbot):
     assert view.trainer.epoch == 1 and len(view.history) == 1
     assert said[-1] == f"Training: epoch 1, step {view.trainer.step}"
     assert blocked < 0.25 < took  # the GUI waited briefly; the epoch took much longer
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="Unix niceness")
+def test_the_child_trains_at_a_lower_cpu_priority_than_the_gui(view, qtbot):
+    qtbot.waitUntil(lambda: view.process.ready, timeout=10_000)
+    gui = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, view.process.pid) == min(19, gui + 5)
