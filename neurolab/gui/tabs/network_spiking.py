@@ -67,7 +67,12 @@ HISTOGRAM_EVERY = 15  # frames between updates of the rate distribution
 CHUNKS_PER_S = 60  # chunks the worker hands over per second at the set speed
 BUILD_STEP_S = 0.05  # the build reports progress (and can be cancelled) this often
 WEIGHT_BLOCK = 2_000_000  # weights drawn at a time (~0.05 s)
-PART_WORK = 4_000_000  # synapses × steps per part of a chunk: a stop waits for one part
+# A chunk of more than SPLIT_WORK synapses × steps is computed in parts of PART_WORK, so
+# a stop waits for one part.  Smaller chunks stay whole: every part costs a GIL hand-over
+# (up to 5 ms while the GUI draws), and splitting the 10 000-neuron probe network's
+# chunks into 50 parts halved its speed (1250 → 730 simulated ms per s).
+SPLIT_WORK = 200_000_000
+PART_WORK = 4_000_000
 CHUNK_WALL_S = 0.1  # a chunk slower than this is handed over early, shorter
 NOT_BUILT = "built when the run starts"
 
@@ -271,9 +276,10 @@ def network_run(
     """Build the network (yielding :class:`Building` progress, then the network), then
     stream it in chunks of ``chunk_ms``; updates sent in pass through to the core.
 
-    Each chunk is computed in parts of at most :data:`PART_WORK` synapse-steps and
-    handed over early if it takes longer than :data:`CHUNK_WALL_S`; between
-    parts (and build steps) a set ``stop`` ends the generator.
+    A big chunk (more than :data:`SPLIT_WORK` synapse-steps) is computed in parts
+    of about :data:`PART_WORK` synapse-steps and handed over early if it takes
+    longer than :data:`CHUNK_WALL_S`; between parts (and build steps) a set
+    ``stop`` ends the generator.
     """
     stop = stop or threading.Event()
     steps = build_steps(net, bias)
@@ -288,7 +294,8 @@ def network_run(
         yield Building(fraction)
     yield built
     n_chunk = max(1, int(round(chunk_ms / net.dt)))
-    n_part = max(1, min(n_chunk, PART_WORK // max(built.W.nnz, 1)))
+    nnz = max(built.W.nnz, 1)
+    n_part = n_chunk if nnz * n_chunk <= SPLIT_WORK else max(1, min(n_chunk, PART_WORK // nnz))
     gen = stream_lif(
         built.W,
         built.J,
