@@ -508,6 +508,8 @@ class TrainingProcess:
         """Ask the child to quit, wait ``timeout``, then terminate it; no zombie is left."""
         self.closed = True
         self._outbox.clear()
+        if self.trainer is not None:
+            self.trainer.lost()
         proc = self._proc
         if proc is None:
             return

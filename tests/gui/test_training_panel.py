@@ -191,6 +191,7 @@ def test_close_mid_training_leaves_no_thread_and_no_process(qtbot):
     pid = v.process.pid
     v.shutdown()
     v.close()
+    assert v.state == "idle" and v.train_button.text() == "Train"
     assert not running_threads()
     assert multiprocessing.active_children() == []
     with pytest.raises(ProcessLookupError):

@@ -414,7 +414,7 @@ class TrainView(QWidget):
     # -- run control ----------------------------------------------------------------------
     @property
     def state(self) -> str:
-        """ "running" from Train until the run ends or is paused, else "idle"."""
+        """Either "running" (from Train until the run ends or is paused) or "idle"."""
         return "running" if self.trainer is not None and self.trainer.running else "idle"
 
     @property
