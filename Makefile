@@ -59,3 +59,18 @@ lint: $(VENV)/.test-installed
 
 clean:
 	rm -rf $(VENV) $(BENCH) build dist *.egg-info
+
+# Downloads for users (packaging/README.md): the PyInstaller bundle from a clean venv
+# pinned by packaging/constraints.txt, then what this OS can build: on Linux the .tar.xz,
+# the .deb and the NSIS installer around a stand-in payload (the real one is built on
+# Windows). Output in dist/; takes ~10 min (most of it xz -9).
+.PHONY: package package-test
+package:
+	sh packaging/linux/build-deps.sh
+	$(PYTHON) packaging/build.py
+
+# Builds all of the above with the fastest compression and checks it (tests/packaging):
+# minutes, so `make test` skips these tests.
+package-test: $(VENV)/.test-installed
+	sh packaging/linux/build-deps.sh
+	NEUROLAB_PACKAGE_TESTS=1 QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/packaging -v $(PYTEST_ARGS)
