@@ -161,6 +161,7 @@ def test_a_run_started_paused_hands_over_nothing_after_its_first_item(runner, qt
     for _ in range(20):  # the race: a fast generator against a pause after start()
         got.clear()
         runner.start(lambda: itertools.count(), paused=True)
+        qtbot.waitUntil(lambda: got == [0], timeout=3000)
         qtbot.wait(20)
         assert got == [0] and runner.state == "paused"
     runner.resume()
