@@ -30,8 +30,10 @@ DEFAULT_EXE = ROOT / "build" / "package" / "dist" / "neurolab" / "neurolab"
 def start_xvfb() -> tuple[subprocess.Popen, str]:
     for n in range(90, 140):
         if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-nolisten",
-                                     "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # -noreset: no server reset when the last client leaves (the next run
+            # could not connect during one).
+            cmd = ["Xvfb", f":{n}", "-screen", "0", "1600x1000x24", "-noreset", "-nolisten", "tcp"]
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for _ in range(100):
                 if Path(f"/tmp/.X11-unix/X{n}").exists():
                     return proc, f":{n}"
@@ -67,7 +69,8 @@ def one_run(exe: Path, display: str, title: str, home: str, timeout: float) -> f
             if window_shown(display, title):
                 return time.perf_counter() - t0
             if proc.poll() is not None:
-                sys.stderr.write(proc.stderr.read().decode(errors="replace")[-2000:])
+                print(f"the app exited with code {proc.returncode} before showing its window:")
+                print(proc.stderr.read().decode(errors="replace")[-3000:])
                 return None
             time.sleep(0.02)
         return None
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                     home = shared_home if args.keep_home else fresh
                     t = one_run(args.exe, display, title, home, args.timeout)
                 if t is None:
-                    print(f"run {i + 1}: the window did not show within {args.timeout:.0f} s")
+                    print(f"run {i + 1}: no window (timeout {args.timeout:.0f} s)")
                     return 1
                 times.append(t)
                 print(f"run {i + 1}: window shown after {t:.2f} s"

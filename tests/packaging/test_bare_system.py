@@ -1,0 +1,112 @@
+"""The .deb on a bare Debian: its Depends alone must be enough for a real X display.
+
+Opt-in (NEUROLAB_PACKAGE_BARE=1, root, debootstrap, network to Debian's mirror): it
+debootstraps a minimal Debian 12 (~1 min), installs the .deb there with apt, which
+brings only the Depends, and starts NeuroLab on an Xvfb of the host through the chroot.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+pytestmark = [
+    pytest.mark.timeout(1200),
+    pytest.mark.skipif(
+        os.environ.get("NEUROLAB_PACKAGE_BARE") != "1"
+        or not shutil.which("debootstrap")
+        or os.geteuid() != 0,
+        reason="opt-in: NEUROLAB_PACKAGE_BARE=1, as root, with debootstrap",
+    ),
+]
+
+
+def test_deb_runs_on_a_bare_debian_with_only_its_depends(deb, pb, tmp_path):
+    root = tmp_path / "bare"
+    subprocess.run(
+        ["debootstrap", "--variant=minbase", "bookworm", str(root), "http://deb.debian.org/debian"],
+        check=True,
+        capture_output=True,
+    )
+    shutil.copy2("/etc/resolv.conf", root / "etc" / "resolv.conf")
+    shutil.copy2(deb, root / "tmp" / deb.name)
+    mounts = []
+    xvfb = None
+    try:
+        for src, kind in (("proc", "proc"), ("/dev", "bind"), ("/tmp/.X11-unix", "bind")):
+            target = root / src.strip("/")
+            target.mkdir(parents=True, exist_ok=True)
+            args = ["-t", "proc", "proc"] if kind == "proc" else ["--bind", src]
+            subprocess.run(["mount", *args, str(target)], check=True)
+            mounts.append(target)
+        subprocess.run(
+            [
+                "chroot",
+                str(root),
+                "sh",
+                "-c",
+                f"apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "
+                f"--no-install-recommends /tmp/{deb.name}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        r = subprocess.run(
+            [
+                "chroot",
+                str(root),
+                "env",
+                "HOME=/root",
+                "QT_QPA_PLATFORM=offscreen",
+                "neurolab",
+                "--smoke-test",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+
+        display = ":173"
+        xvfb = subprocess.Popen(
+            ["Xvfb", display, "-screen", "0", "1600x1000x24", "-noreset", "-nolisten", "tcp"],
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1)
+        app = subprocess.Popen(
+            [
+                "chroot",
+                str(root),
+                "env",
+                "HOME=/root",
+                f"DISPLAY={display}",
+                "QT_QPA_PLATFORM=xcb",
+                "neurolab",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        shown = False
+        for _ in range(120):
+            info = subprocess.run(
+                ["xwininfo", "-display", display, "-name", f"NeuroLab {pb.VERSION}"],
+                capture_output=True,
+                text=True,
+            ).stdout
+            if "IsViewable" in info or app.poll() is not None:
+                shown = "IsViewable" in info
+                break
+            time.sleep(0.25)
+        app.terminate()
+        out, err = app.communicate(timeout=30)
+        assert shown, out + err
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait()
+        for target in reversed(mounts):
+            subprocess.run(["umount", "-l", str(target)])
