@@ -825,6 +825,12 @@ class TrainView(QWidget):
                 name="target",
             )
         self.fit_curve = p.plot([], [], pen=pg.mkPen(PALETTE[2], width=2.5), name="network")
+        # Fixed axes around the data: a fit that wanders must not make them jump.
+        x, t = d.x_all[:, 0], d.t_all[:, 0]
+        lo, hi = d.x_range or (float(x.min()), float(x.max()))
+        span = float(t.max() - t.min()) or 1.0
+        p.setXRange(lo, hi, padding=0.05)
+        p.setYRange(float(t.min()) - 0.25 * span, float(t.max()) + 0.25 * span, padding=0)
 
     def _setup_classes(self, d: Dataset) -> None:
         p = self.p_model

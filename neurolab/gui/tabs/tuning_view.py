@@ -37,6 +37,7 @@ class TuningView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._closed = False
         self.hh_params = hh.HHParams()
         self.lif_params = lif.LIFParams()
         self.hh_runner = Runner(self)
@@ -139,6 +140,8 @@ class TuningView(QWidget):
 
     # -- LIF --------------------------------------------------------------------------
     def update_lif(self) -> None:
+        if self._closed:  # a throttled slider change can arrive after shutdown
+            return
         s = self.sweep.values()
         J_fine = np.linspace(0.0, s.J_max, 500)
         self.lif_curve.setData(J_fine, lif.rate(J_fine, self.lif_params))
@@ -156,6 +159,8 @@ class TuningView(QWidget):
 
     # -- HH ------------------------------------------------------------------------------
     def compute_hh(self) -> None:
+        if self._closed:
+            return
         s = self.sweep.values()
         if s.t_skip >= s.duration:
             self.message.setText(
@@ -206,5 +211,6 @@ class TuningView(QWidget):
             raise RuntimeError(f"HH F–I smoke check gave {rates}")
 
     def shutdown(self) -> None:
+        self._closed = True
         self.hh_runner.cancel(wait=True)
         self.lif_runner.cancel(wait=True)
