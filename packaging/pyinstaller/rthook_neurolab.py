@@ -78,6 +78,25 @@ def _seed(shipped: str, cache_dir: str, bundle_dir: str) -> None:
             os.replace(tmp, dest)  # atomic: a second instance starting at once is safe
 
 
+def _writable(folder: str) -> bool:
+    try:
+        os.makedirs(folder, exist_ok=True)
+        probe = os.path.join(folder, f".probe-{os.getpid()}")
+        with open(probe, "w"):
+            pass
+        os.remove(probe)
+        return True
+    except OSError:
+        return False
+
+
+def _user_tag() -> str:
+    try:
+        return str(os.getuid())
+    except AttributeError:  # Windows
+        return os.environ.get("USERNAME", "user")
+
+
 def _setup_numba() -> None:
     if os.environ.get("NUMBA_CACHE_DIR"):
         return
@@ -91,7 +110,16 @@ def _setup_numba() -> None:
             build = json.load(f)
     except (OSError, ValueError):
         build = {}
-    cache_dir = os.path.join(_user_cache_root(), "numba", str(build.get("build_id", "dev")))
+    build_id = str(build.get("build_id", "dev"))
+    cache_dir = os.path.join(_user_cache_root(), "numba", build_id)
+    if not _writable(cache_dir):
+        # No writable home (kiosk, odd mounts): numba would find no cache folder at all
+        # and refuse to import the kernels, so use a temporary one.
+        import tempfile
+
+        cache_dir = os.path.join(tempfile.gettempdir(), f"neurolab-{_user_tag()}", build_id)
+        if not _writable(cache_dir):
+            return
     os.environ["NUMBA_CACHE_DIR"] = cache_dir
 
     cpu = build.get("numba_cpu")

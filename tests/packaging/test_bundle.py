@@ -189,3 +189,17 @@ def test_start_to_a_shown_window_on_x11(bundle):
     report(f"bundle start to shown window (Xvfb, new user): {line.removeprefix('startup: ')}")
     median = float(line.split("median ")[1].split(" s")[0])
     assert median < limit, r.stdout
+
+
+def test_without_a_writable_home_the_kernels_go_to_a_temporary_folder(bundle, tmp_path):
+    """numba refuses to import cached kernels when it finds no writable cache folder."""
+    env = app_env(tmp_path, HOME="/proc/no-such-home", TMPDIR=str(tmp_path))
+    r = subprocess.run(
+        [str(bundle / "neurolab"), "--warm-up"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    assert list(tmp_path.glob("neurolab-*/*/.seeded-*"))
