@@ -82,7 +82,7 @@ HAND_OVER_S = 0.04  # progress gathered in the child before it is sent
 VIEW_EVERY_S = 0.15  # a new picture of the model at most this often while training
 GRID = 80  # decision-surface grid points per axis
 FETCH_WAIT_S = 5.0  # longest wait for the model's arrays (a step of a big set may be running)
-CHILD_NICENESS = 5  # the child's CPU priority below the GUI's (Unix niceness increment)
+CHILD_NICENESS = 2  # the child's CPU priority below the GUI's (Unix niceness increment)
 QUIT_WAIT_S = 2.0  # shutdown: how long the child has to quit before it is terminated
 EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")
 QT_PACKAGES = ("PySide6", "shiboken6", "pyqtgraph")
@@ -220,9 +220,10 @@ def serve(commands, messages) -> None:
     threadpool_limits(1, user_api="blas")
     if hasattr(os, "nice"):
         # Training is background work: when the cores are contended (other programs, the
-        # X server), the GUI wins.  Measured at load 3 on two cores: the longest stall of
-        # the GUI's event loop fell from 64 to 30 ms (medians); on an idle machine the
-        # child still has a core to itself.
+        # X server), the GUI comes first.  W4 under xvfb at load 3 on two cores, medians of
+        # 6: niceness 0 gave tab/core 1.24 and event-loop stalls of 41 ms (111 ms at
+        # worst), 2 gave 1.46 and 24 ms (52), 5 gave 2.01 and 25 ms (78).  On an idle
+        # machine the child has a core to itself whatever its niceness.
         os.nice(CHILD_NICENESS)
     _Server(commands, messages).serve()
 

@@ -13,6 +13,7 @@ from neurolab.core import datasets
 from neurolab.core.training import Architecture, Trainer
 from neurolab.gui import dialogs
 from neurolab.gui.tabs.training_panel import TrainView
+from neurolab.gui.training_process import CHILD_NICENESS
 from neurolab.gui.worker import running_threads
 
 
@@ -283,4 +284,4 @@ def test_a_long_step_does_not_block_and_updates_when_it_is_done(view, qtbot):
 def test_the_child_trains_at_a_lower_cpu_priority_than_the_gui(view, qtbot):
     qtbot.waitUntil(lambda: view.process.ready, timeout=10_000)
     gui = os.getpriority(os.PRIO_PROCESS, 0)
-    assert os.getpriority(os.PRIO_PROCESS, view.process.pid) == min(19, gui + 5)
+    assert os.getpriority(os.PRIO_PROCESS, view.process.pid) == min(19, gui + CHILD_NICENESS)
