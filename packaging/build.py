@@ -15,7 +15,8 @@ Steps (default: what this machine can build — ``all``):
   dmg         dist/NeuroLab-VERSION-macos-ARCH.dmg (macOS, hdiutil)
   constraints refresh packaging/constraints.txt from the newest allowed releases
 
-``--fast`` compresses at the lowest xz level (the tests use it: minutes less, larger files).
+``--fast`` compresses at the lowest xz level (the tests use it: minutes less, larger files);
+``--out DIR`` puts the downloads in DIR instead of dist/ (the tests use build/package/test-dist).
 Output lines starting with ``size:`` report what was built.
 """
 
@@ -445,11 +446,15 @@ def step_dmg() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global OUT
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("steps", nargs="*", default=["all"])
     p.add_argument("--fast", action="store_true", help="lowest compression (tests)")
     p.add_argument("--payload", type=Path, help="nsis: the Windows bundle folder to install")
+    p.add_argument("--out", type=Path, help=f"where the downloads go (default {OUT})")
     args = p.parse_args(argv)
+    if args.out:
+        OUT = args.out.resolve()
     steps = args.steps
     if steps == ["all"]:
         steps = ["venv", "bundle"]

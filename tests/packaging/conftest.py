@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-from pkgtools import REPORT, build, load_build_module
+from pkgtools import REPORT, TEST_OUT, build, load_build_module
 
 ENABLED = os.environ.get("NEUROLAB_PACKAGE_TESTS") == "1"
 
@@ -59,10 +59,10 @@ def bundle(pb) -> Path:
 @pytest.fixture(scope="session")
 def tarball(pb, bundle) -> Path:
     build("tarball")
-    return pb.OUT / f"neurolab-{pb.VERSION}-linux-{pb.MACHINE}.tar.xz"
+    return TEST_OUT / f"neurolab-{pb.VERSION}-linux-{pb.MACHINE}.tar.xz"
 
 
 @pytest.fixture(scope="session")
 def deb(pb, bundle) -> Path:
     build("deb")
-    return pb.OUT / f"neurolab_{pb.VERSION}_{pb.DEB_ARCH}.deb"
+    return TEST_OUT / f"neurolab_{pb.VERSION}_{pb.DEB_ARCH}.deb"

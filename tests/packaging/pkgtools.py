@@ -10,6 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_PY = ROOT / "packaging" / "build.py"
+# The tests' downloads (fast compression) go here, never over `make package`'s in dist/.
+TEST_OUT = ROOT / "build" / "package" / "test-dist"
 
 
 def load_build_module():
@@ -21,7 +23,8 @@ def load_build_module():
 
 def build(*steps: str, fast: bool = True) -> str:
     """Run packaging/build.py; return its output (it is also printed, for the log)."""
-    cmd = [sys.executable, str(BUILD_PY), *steps] + (["--fast"] if fast else [])
+    cmd = [sys.executable, str(BUILD_PY), *steps, "--out", str(TEST_OUT)]
+    cmd += ["--fast"] if fast else []
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     print(r.stdout[-6000:])
     assert r.returncode == 0, f"{' '.join(steps)} failed:\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}"

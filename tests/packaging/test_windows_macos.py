@@ -8,7 +8,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
-from pkgtools import ROOT, build
+from pkgtools import ROOT, TEST_OUT, build
 
 pytestmark = pytest.mark.timeout(600)
 ICONS = ROOT / "packaging" / "icons"
@@ -19,7 +19,7 @@ def installer(pb):
     if not shutil.which("makensis"):
         pytest.skip("makensis not installed (Debian: nsis)")
     build("nsis")
-    return pb.OUT / f"NeuroLab-{pb.VERSION}-setup.exe"
+    return TEST_OUT / f"NeuroLab-{pb.VERSION}-setup.exe"
 
 
 def test_installer_is_an_nsis_windows_program(installer):
