@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -245,6 +246,12 @@ def step_bundle() -> None:
            else BUNDLE / ("neurolab.exe" if sys.platform == "win32" else "neurolab"))
     if sys.platform.startswith("linux"):
         prune_linux(internal)
+    # Code signing changes the executable, and numba's shipped kernels are stamped with
+    # its hash: sign here, before the warm-up. E.g. on Windows
+    #   NEUROLAB_SIGN_CMD="signtool sign /fd sha256 /a /tr http://ts.example /td sha256 {exe}"
+    sign = os.environ.get("NEUROLAB_SIGN_CMD")
+    if sign:
+        run(shlex.split(sign.replace("{exe}", shlex.quote(str(exe)))))
     # neurolab ships as .py (see the spec); byte-compile it once here, as .pyc that
     # are never checked against the source (the frozen app never writes .pyc).
     run([PY, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
