@@ -251,7 +251,11 @@ def step_bundle() -> None:
     #   NEUROLAB_SIGN_CMD="signtool sign /fd sha256 /a /tr http://ts.example /td sha256 {exe}"
     sign = os.environ.get("NEUROLAB_SIGN_CMD")
     if sign:
-        run(shlex.split(sign.replace("{exe}", shlex.quote(str(exe)))))
+        if sys.platform == "win32":  # cmd.exe quoting; backslashes stay as they are
+            log(f"$ {sign}")
+            subprocess.run(sign.replace("{exe}", f'"{exe}"'), shell=True, check=True)
+        else:
+            run(shlex.split(sign.replace("{exe}", shlex.quote(str(exe)))))
     # neurolab ships as .py (see the spec); byte-compile it once here, as .pyc that
     # are never checked against the source (the frozen app never writes .pyc).
     run([PY, "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
