@@ -34,6 +34,24 @@ def save_file(parent: QWidget, caption: str, suggested: str, filters: str) -> st
     return path
 
 
+def ask_and_export(
+    parent: QWidget, stem: str, fmt: str, filters: dict[str, str], export
+) -> str | None:
+    """Offer ``filters`` (format → filter text, ``fmt`` first), then ``export(path)``
+    with failures reported; the chosen path, or None."""
+    order = [fmt] + [f for f in filters if f != fmt]
+    from neurolab.gui import dialogs  # through the module: tests replace save_file
+
+    path = dialogs.save_file(
+        parent, "Export plot", f"{stem}.{fmt}", ";;".join(filters[f] for f in order)
+    )
+    if path:
+        with report_errors(parent, "Export failed"):
+            export(path)
+            return path
+    return None
+
+
 def open_file(parent: QWidget, caption: str, filters: str) -> str | None:
     """Ask for a file to read; remembers the last folder used."""
     settings = QSettings()

@@ -267,24 +267,11 @@ class PlotPanel(QWidget):
 
     def export_dialog(self, fmt: str = "png") -> str | None:
         """Ask for a file and export to it; ``fmt`` is the format offered first."""
-        from neurolab.gui.dialogs import save_file
+        from neurolab.gui.dialogs import ask_and_export
 
         filters = {
             "png": "PNG image (*.png)",
             "svg": "SVG image (*.svg)",
             "csv": "CSV table of the curves (*.csv)",
         }
-        order = [fmt] + [f for f in filters if f != fmt]
-        path = save_file(
-            self,
-            "Export plot",
-            f"{self.title or 'plot'}.{fmt}",
-            ";;".join(filters[f] for f in order),
-        )
-        if path:
-            from neurolab.gui.dialogs import report_errors
-
-            with report_errors(self, "Export failed"):
-                self.export(path)
-                return path
-        return None
+        return ask_and_export(self, self.title or "plot", fmt, filters, self.export)
