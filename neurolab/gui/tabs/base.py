@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QEventLoop, Qt, Signal
+from PySide6.QtWidgets import QApplication, QTabWidget, QVBoxLayout, QWidget
 
 from neurolab.core import export
 from neurolab.gui import dialogs
@@ -90,21 +93,47 @@ class ViewsTab(LabTab):
         return view.data(), view.parameters(), self.stems[id(view)]
 
     def export_data(self) -> None:
-        arrays, _, stem = self.data()
-        if not arrays:
+        """Ask for a file and write the current view's data, with a busy cursor and a
+        status line while it writes (a big network takes seconds)."""
+        view = self.views.currentWidget()
+        has_data = getattr(view, "has_data", None)
+        if not (has_data() if has_data is not None else view.data()):
             self.status.emit(f"{self.title}: nothing to export yet in this view")
             return
+        stem = self.stems[id(view)]
         path = dialogs.save_file(
             self, "Export data", f"{stem}.csv", "CSV table (*.csv);;NumPy archive (*.npz)"
         )
-        if path:
+        if not path:
+            return
+        self.status.emit(f"{self.title}: writing {path}…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        # Paint the status line and the cursor before the write blocks this thread.
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        try:
             with dialogs.report_errors(self, "Export failed"):
-                self.save_data(path)
-                self.status.emit(f"{self.title}: data written to {path}")
+                started = time.perf_counter()
+                note = self.save_data(path)
+                took = time.perf_counter() - started
+                self.status.emit(f"{self.title}: data written to {path} in {took:.1f} s{note}")
+        finally:
+            QApplication.restoreOverrideCursor()
 
-    def save_data(self, path: str) -> None:
-        arrays, params, _ = self.data()
-        export.save(path, arrays, params, tab=self.title)
+    def save_data(self, path: str) -> str:
+        """Write the current view's data to ``path`` (CSV or NPZ by its extension) with
+        its parameters; returns a remark for the status bar ("" or what was left out).
+
+        A view may offer ``export_arrays(fmt)`` → (arrays, extra metadata) to write
+        less to a format that cannot hold everything; a "note" in the metadata says so.
+        """
+        view = self.views.currentWidget()
+        fmt = Path(path).suffix.lower().lstrip(".")
+        if hasattr(view, "export_arrays"):
+            arrays, extra = view.export_arrays(fmt)
+        else:
+            arrays, extra = view.data(), {}
+        export.save(path, arrays, view.parameters(), tab=self.title, **extra)
+        return " — not everything fits a CSV: export as NPZ for the rest" if extra else ""
 
     def smoke_test(self) -> None:
         for i in range(self.views.count()):

@@ -801,6 +801,10 @@ class SpikingNetworkView(QWidget):
             "v0": self.built.v0,
         }
 
+    def has_data(self) -> bool:
+        """Whether a run has built a network to export (cheaper than data())."""
+        return self.built is not None
+
     def export_arrays(self, fmt: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
         """The arrays to write as ``fmt`` ("csv" or "npz") and metadata to add.
 
