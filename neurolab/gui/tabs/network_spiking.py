@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -52,7 +51,7 @@ from PySide6.QtWidgets import (
 from neurolab.core.lif import LIFParams
 from neurolab.core.network import LIFNetworkChunk, random_bias, simulate_lif, stream_lif
 from neurolab.core.params import Choice, Param, ParamError, ParamSet
-from neurolab.gui.widgets.common import banner_label, control_column
+from neurolab.gui.widgets.common import banner_label, button_row, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
 from neurolab.gui.widgets.raster import RasterImage, ScrollingTrace
@@ -337,15 +336,14 @@ class SpikingNetworkView(QWidget):
         self.controls = QVBoxLayout()
         run_box = QGroupBox("Run")
         form = QFormLayout(run_box)
-        buttons = QHBoxLayout()
-        self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Build the network and run it live; pause or resume (Space)")
-        self.start_button.clicked.connect(self.toggle_run)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the run; what it recorded stays for export")
-        self.stop_button.clicked.connect(self.stop)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
+        buttons, (self.start_button, self.stop_button) = button_row(
+            (
+                "Start",
+                "Build the network and run it live; pause or resume (Space)",
+                self.toggle_run,
+            ),
+            ("Stop", "Stop the run; what it recorded stays for export", self.stop),
+        )
         form.addRow(buttons)
         self.busy = QProgressBar()
         self.busy.setRange(0, 100)

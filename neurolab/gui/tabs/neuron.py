@@ -11,10 +11,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -28,7 +26,7 @@ from neurolab.gui.tabs.activation_view import ActivationView
 from neurolab.gui.tabs.base import LabTab
 from neurolab.gui.tabs.neuron_models import MODELS, ModelSpec, RunParams
 from neurolab.gui.tabs.tuning_view import TuningView
-from neurolab.gui.widgets.common import banner_label, control_column
+from neurolab.gui.widgets.common import banner_label, button_row, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
 from neurolab.gui.widgets.stimulus_editor import StimulusEditor
@@ -91,15 +89,10 @@ class NeuronTab(LabTab):
         self.mode_box.currentIndexChanged.connect(self._mode_changed)
         form.addRow("Model", self.model_box)
         form.addRow("Mode", self.mode_box)
-        buttons = QHBoxLayout()
-        self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Start the simulation; pause or resume it (Space)")
-        self.start_button.clicked.connect(self.toggle_run)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop the simulation and keep what was computed")
-        self.stop_button.clicked.connect(self.stop)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
+        buttons, (self.start_button, self.stop_button) = button_row(
+            ("Start", "Start the simulation; pause or resume it (Space)", self.toggle_run),
+            ("Stop", "Stop the simulation and keep what was computed", self.stop),
+        )
         form.addRow(buttons)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -20,7 +19,7 @@ from neurolab.core import lif
 from neurolab.core.params import Param, ParamSet
 from neurolab.core.synapse import Chain, ChainParams, SynapseParams, chain_stream
 from neurolab.gui.tabs.neuron_models import MODELS
-from neurolab.gui.widgets.common import banner_label, control_column
+from neurolab.gui.widgets.common import banner_label, button_row, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
 from neurolab.gui.widgets.stimulus_editor import StimulusEditor
@@ -77,14 +76,10 @@ class ChainView(QWidget):
         self.source_box.setToolTip("What makes the presynaptic spikes")
         self.source_box.currentIndexChanged.connect(self._source_changed)
         form.addRow("Source", self.source_box)
-        buttons = QHBoxLayout()
-        self.start_button = QPushButton("Start")
-        self.start_button.setToolTip("Start the live run; pause or resume it (Space)")
-        self.start_button.clicked.connect(self.toggle_run)
-        self.stop_button = QPushButton("Stop")
-        self.stop_button.clicked.connect(self.stop)
-        buttons.addWidget(self.start_button)
-        buttons.addWidget(self.stop_button)
+        buttons, (self.start_button, self.stop_button) = button_row(
+            ("Start", "Start the live run; pause or resume it (Space)", self.toggle_run),
+            ("Stop", "Stop the run; what it recorded stays for export", self.stop),
+        )
         form.addRow(buttons)
         controls.addWidget(top)
         self.banner = banner_label()

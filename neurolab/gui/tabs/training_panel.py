@@ -51,7 +51,7 @@ from neurolab.gui.training_process import (
     Update,
     make_view,
 )
-from neurolab.gui.widgets.common import banner_label, control_column, message_label
+from neurolab.gui.widgets.common import banner_label, button_row, control_column, message_label
 from neurolab.gui.widgets.mosaic import Mosaic, normalise
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
@@ -130,25 +130,15 @@ class TrainView(QWidget):
         controls = QVBoxLayout()
         run_box = QGroupBox("Train")
         run = QVBoxLayout(run_box)
-        row = QHBoxLayout()
-        self.train_button = QPushButton("Train")
-        self.train_button.setToolTip("Train, or pause (Space)")
-        self.train_button.clicked.connect(self.toggle_run)
-        self.reset_button = QPushButton("Reset")
-        self.reset_button.setToolTip("Back to the same initial weights: the same run again")
-        self.reset_button.clicked.connect(self.reset)
-        row.addWidget(self.train_button)
-        row.addWidget(self.reset_button)
+        row, (self.train_button, self.reset_button) = button_row(
+            ("Train", "Train, or pause (Space)", self.toggle_run),
+            ("Reset", "Back to the same initial weights: the same run again", self.reset),
+        )
         run.addLayout(row)
-        row = QHBoxLayout()
-        self.batch_button = QPushButton("Step batch")
-        self.batch_button.setToolTip("Train on one mini-batch")
-        self.batch_button.clicked.connect(self.step_batch)
-        self.epoch_button = QPushButton("Step epoch")
-        self.epoch_button.setToolTip("Train to the end of the epoch")
-        self.epoch_button.clicked.connect(self.step_epoch)
-        row.addWidget(self.batch_button)
-        row.addWidget(self.epoch_button)
+        row, (self.batch_button, self.epoch_button) = button_row(
+            ("Step batch", "Train on one mini-batch", self.step_batch),
+            ("Step epoch", "Train to the end of the epoch", self.step_epoch),
+        )
         run.addLayout(row)
         self.progress = QProgressBar()
         self.progress.setFormat("epoch %v / %m")

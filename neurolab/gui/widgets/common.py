@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QLayout, QScrollArea, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QPushButton, QScrollArea, QWidget
 
 ERROR_COLOR = "#b00020"
 
@@ -47,3 +49,15 @@ def banner_label() -> QLabel:
     )
     label.hide()
     return label
+
+
+def button_row(*specs: tuple[str, str, Callable[[], object]]) -> tuple[QHBoxLayout, list]:
+    """A row of push buttons from (text, tooltip, slot); returns the layout and buttons."""
+    row, buttons = QHBoxLayout(), []
+    for text, tip, slot in specs:
+        b = QPushButton(text)
+        b.setToolTip(tip)
+        b.clicked.connect(slot)
+        row.addWidget(b)
+        buttons.append(b)
+    return row, buttons
