@@ -8,6 +8,11 @@ the app version that wrote it::
      "tabs": {"Neuron": {"lif": {"tau_m": 20.0, ...}, "stimulus": {"kind": "step",
               "params": {...}}, ...}, ...}}
 
+A section may also be a *group*: a mapping of named sections, nested as deep
+as a tab needs (the Network tab has one group per sub-tab).  A file may carry
+a ``"lesson"`` block (title, text, controls to lock or hide) that turns it
+into a lesson; see :class:`Lesson`.
+
 Loading checks everything against the declarations (a :data:`Schema`) before
 anything is used: an unknown tab, section or key, a wrong type or a value out
 of its range is refused with a message naming the place (``tabs.Neuron.lif.
@@ -35,6 +40,8 @@ __all__ = [
     "SUFFIX",
     "Variant",
     "Custom",
+    "one_of",
+    "Lesson",
     "Schema",
     "Experiment",
     "ExperimentError",
@@ -43,6 +50,7 @@ __all__ = [
     "loads",
     "save",
     "load",
+    "resolve",
 ]
 
 FORMAT = "neurolab-experiment"
@@ -71,9 +79,39 @@ class Custom:
     default: Any
 
 
-Section = Union[type[ParamSet], Variant, Custom]  # noqa: UP007 (a runtime alias)
-#: tab name → section name → what the section holds.
+def one_of(*options: str) -> Callable[[Any], str]:
+    """A :class:`Custom` check accepting one of ``options`` (e.g. which sub-tab is shown)."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return value
+
+    return check
+
+
+Section = Union[type[ParamSet], Variant, Custom, Mapping[str, Any]]  # noqa: UP007 (runtime alias)
+#: tab name → section name → what the section holds (a Mapping section is a group).
 Schema = Mapping[str, Mapping[str, Section]]
+
+MAX_LESSON_TEXT = 20_000
+
+
+@dataclass
+class Lesson:
+    """What turns an experiment into a lesson: a title, a short text (simple HTML:
+    what to look at, a "predict, then run" question, what to try next) shown beside
+    the tabs, and the controls the teacher locks (visible, not editable) or hides.
+
+    ``lock`` and ``hide`` hold dotted paths into the schema: a tab (``"Training"``), a
+    group or sub-tab (``"Network.network_rate"``), a section
+    (``"Neuron.hh.params"``) or one parameter (``"Neuron.hh.params.g_Na"``).
+    """
+
+    title: str
+    text: str
+    lock: list[str] = field(default_factory=list)
+    hide: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +122,7 @@ class Experiment:
     active_tab: str
     app_version: str = __version__
     notes: list[str] = field(default_factory=list)
+    lesson: Lesson | None = None
 
     def section(self, tab: str, name: str) -> Any:
         return self.tabs[tab][name]
@@ -142,7 +181,29 @@ def _check_params(
     return params
 
 
+def _check_group(
+    sections: Mapping[str, Section], given: Any, path: tuple[str, ...], notes: list[str]
+) -> dict[str, Any]:
+    if not isinstance(given, dict):
+        raise ExperimentError(f"{_where(path)}: expected an object, got {_type_name(given)}")
+    unknown = sorted(set(given) - set(sections))
+    if unknown:
+        raise ExperimentError(
+            f"{_where(path)}: unknown section {unknown[0]!r}; expected one of {', '.join(sections)}"
+        )
+    out: dict[str, Any] = {}
+    for name, section in sections.items():
+        if name in given:
+            out[name] = _check_section(section, given[name], (*path, name), notes)
+        else:
+            notes.append(f"{_where((*path, name))} was missing: its defaults are used")
+            out[name] = _default(section)
+    return out
+
+
 def _check_section(section: Section, value: Any, path: tuple[str, ...], notes: list[str]) -> Any:
+    if isinstance(section, Mapping):
+        return _check_group(section, value, path, notes)
     if isinstance(section, Variant):
         if not isinstance(value, dict) or set(value) - {"kind", "params"}:
             raise ExperimentError(
@@ -167,6 +228,8 @@ def _check_section(section: Section, value: Any, path: tuple[str, ...], notes: l
 
 
 def _default(section: Section) -> Any:
+    if isinstance(section, Mapping):
+        return {name: _default(sub) for name, sub in section.items()}
     if isinstance(section, Variant):
         return {"kind": section.default, "params": section.registry[section.default]()}
     if isinstance(section, Custom):
@@ -189,7 +252,7 @@ def validate(data: Any, schema: Schema) -> Experiment:
             f"written by a newer NeuroLab (schema {schema_version}; this one reads up to "
             f"{SCHEMA_VERSION}): update NeuroLab to open it"
         )
-    known_top = {"format", "schema", "app_version", "active_tab", "tabs"}
+    known_top = {"format", "schema", "app_version", "active_tab", "tabs", "lesson"}
     unknown = sorted(set(data) - known_top)
     if unknown:
         raise ExperimentError(f"unknown key {unknown[0]!r} at the top level")
@@ -212,26 +275,70 @@ def validate(data: Any, schema: Schema) -> Experiment:
         if tab not in schema:
             raise ExperimentError(f"tabs: unknown tab {tab!r}; expected one of {', '.join(schema)}")
     for tab, sections in schema.items():
-        given = tabs.get(tab)
-        if given is None:
+        if tab in tabs:
+            out[tab] = _check_group(sections, tabs[tab], ("tabs", tab), notes)
+        else:
             notes.append(f"tabs.{tab} was missing: its defaults are used")
-            given = {}
-        if not isinstance(given, dict):
-            raise ExperimentError(f"tabs.{tab}: expected an object, got {_type_name(given)}")
-        unknown = sorted(set(given) - set(sections))
-        if unknown:
-            raise ExperimentError(
-                f"tabs.{tab}: unknown section {unknown[0]!r}; expected one of {', '.join(sections)}"
-            )
-        out[tab] = {}
-        for name, section in sections.items():
-            if name in given:
-                out[tab][name] = _check_section(section, given[name], ("tabs", tab, name), notes)
-            else:
-                if tab in tabs:
-                    notes.append(f"tabs.{tab}.{name} was missing: its defaults are used")
-                out[tab][name] = _default(section)
-    return Experiment(out, active, version, notes)
+            out[tab] = _default(sections)
+    lesson = _check_lesson(data["lesson"], schema) if "lesson" in data else None
+    return Experiment(out, active, version, notes, lesson)
+
+
+def resolve(schema: Schema, dotted: str) -> tuple[str, ...]:
+    """Check that ``dotted`` names a tab, group, section or parameter of ``schema``;
+    return it split.  Raises :class:`ExperimentError` naming the first bad part."""
+    parts = tuple(dotted.split("."))
+    node: Any = schema
+    for i, part in enumerate(parts):
+        here = ".".join(parts[: i + 1])
+        if isinstance(node, Mapping):
+            if part not in node:
+                raise ExperimentError(
+                    f"{here!r} is not a control; expected one of {', '.join(node)} after "
+                    f"{'.'.join(parts[:i]) or 'the top'}"
+                )
+            node = node[part]
+        elif isinstance(node, Variant):
+            names = {"kind"} | {p.name for c in node.registry.values() for p in c.declarations()}
+            if part not in names or i != len(parts) - 1:
+                raise ExperimentError(f"{here!r} is not a parameter of {'.'.join(parts[:i])}")
+            node = None
+        elif isinstance(node, type) and issubclass(node, ParamSet):
+            if part not in {p.name for p in node.declarations()} or i != len(parts) - 1:
+                raise ExperimentError(f"{here!r} is not a parameter of {'.'.join(parts[:i])}")
+            node = None
+        else:
+            raise ExperimentError(f"{here!r}: {'.'.join(parts[:i])} has no parts to name")
+    return parts
+
+
+def _check_lesson(value: Any, schema: Schema) -> Lesson:
+    if not isinstance(value, dict):
+        raise ExperimentError(f"lesson: expected an object, got {_type_name(value)}")
+    unknown = sorted(set(value) - {"title", "text", "lock", "hide"})
+    if unknown:
+        raise ExperimentError(
+            f"lesson: unknown key {unknown[0]!r}; expected title, text, lock, hide"
+        )
+    for key in ("title", "text"):
+        if not isinstance(value.get(key), str) or not value[key].strip():
+            raise ExperimentError(f"lesson.{key}: expected a non-empty string")
+    if len(value["title"]) > 200 or len(value["text"]) > MAX_LESSON_TEXT:
+        raise ExperimentError(
+            f"lesson: the title (200 characters) or text ({MAX_LESSON_TEXT}) is too long"
+        )
+    lists = {}
+    for key in ("lock", "hide"):
+        items = value.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise ExperimentError(f"lesson.{key}: expected a list of control paths (strings)")
+        for item in items:
+            try:
+                resolve(schema, item)
+            except ExperimentError as err:
+                raise ExperimentError(f"lesson.{key}: {err}") from None
+        lists[key] = list(items)
+    return Lesson(value["title"], value["text"], lists["lock"], lists["hide"])
 
 
 def _plain(value: Any) -> Any:
@@ -255,6 +362,13 @@ def dumps(exp: Experiment) -> str:
         "active_tab": exp.active_tab,
         "tabs": _plain(exp.tabs),
     }
+    if exp.lesson is not None:
+        doc["lesson"] = {
+            "title": exp.lesson.title,
+            "text": exp.lesson.text,
+            "lock": list(exp.lesson.lock),
+            "hide": list(exp.lesson.hide),
+        }
     return json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtWidgets import QApplication, QTabWidget, QVBoxLayout, QWidget
 
-from neurolab.core import export
+from neurolab.core import tabstate
 from neurolab.gui import dialogs
 from neurolab.gui.widgets.plot_panel import PlotPanel
 
@@ -50,6 +49,23 @@ class LabTab(QWidget):
 
     def shutdown(self) -> None:
         """Cancel workers and wait for them (called when the window closes)."""
+
+    # -- experiment files (see neurolab.core.tabstate) ----------------------------------
+    def state(self) -> dict:
+        """Every setting of the tab as plain JSON values, shaped like
+        ``tabstate.SCHEMA[self.title]``; includes "view", the view shown."""
+        raise NotImplementedError
+
+    def set_state(self, state: dict) -> None:
+        """Show a validated state (ParamSets and checked values, as
+        ``experiment.validate`` returns them): stop any run, set every control,
+        start nothing.  Never raises for a validated state."""
+        raise NotImplementedError
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        """Section path inside the tab → the widget that edits it, for a lesson's
+        lock and hide lists (a :class:`ParamPanel` can lock or hide single rows)."""
+        return {}
 
 
 class ViewsTab(LabTab):
@@ -92,6 +108,36 @@ class ViewsTab(LabTab):
         view = self.views.currentWidget()
         return view.data(), view.parameters(), self.stems[id(view)]
 
+    def _view(self, stem: str) -> QWidget:
+        return next(
+            v
+            for v in map(self.views.widget, range(self.views.count()))
+            if self.stems[id(v)] == stem
+        )
+
+    def state(self) -> dict:
+        """{"view": the shown view's stem, stem: that view's ``state()`` for each view}."""
+        out: dict = {"view": self.stems[id(self.views.currentWidget())]}
+        for i in range(self.views.count()):
+            view = self.views.widget(i)
+            out[self.stems[id(view)]] = view.state()
+        return out
+
+    def set_state(self, state: dict) -> None:
+        for i in range(self.views.count()):
+            view = self.views.widget(i)
+            view.set_state(state[self.stems[id(view)]])
+        self.views.setCurrentWidget(self._view(state["view"]))
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        out: dict[tuple[str, ...], QWidget] = {}
+        for i in range(self.views.count()):
+            view = self.views.widget(i)
+            stem = self.stems[id(view)]
+            out[(stem,)] = view
+            out.update({(stem, *path): w for path, w in view.controls().items()})
+        return out
+
     def export_data(self) -> None:
         """Ask for a file and write the current view's data, with a busy cursor and a
         status line while it writes (a big network takes seconds)."""
@@ -127,13 +173,13 @@ class ViewsTab(LabTab):
         less to a format that cannot hold everything; a "note" in the metadata says so.
         """
         view = self.views.currentWidget()
-        fmt = Path(path).suffix.lower().lstrip(".")
-        if hasattr(view, "export_arrays"):
-            arrays, extra = view.export_arrays(fmt)
-        else:
-            arrays, extra = view.data(), {}
-        export.save(path, arrays, view.parameters(), tab=self.title, **extra)
-        return " — not everything fits a CSV: export as NPZ for the rest" if extra else ""
+        out = tabstate.Output(
+            view.data(),
+            view.parameters(),
+            self.stems[id(view)],
+            getattr(view, "export_arrays", None),
+        )
+        return tabstate.write(path, out, self.title)
 
     def smoke_test(self) -> None:
         for i in range(self.views.count()):

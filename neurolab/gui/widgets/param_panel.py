@@ -130,6 +130,12 @@ class _ChoiceRow:
         self.combo.blockSignals(False)
 
 
+def _row_widgets(row: _NumberRow | _ChoiceRow) -> list[QWidget]:
+    if isinstance(row, _NumberRow):
+        return [row.label, row.slider, row.edit]
+    return [row.label, row.combo]
+
+
 class ParamPanel(QGroupBox):
     """Sliders, text boxes and a reset button for one :class:`ParamSet`.
 
@@ -190,6 +196,8 @@ class ParamPanel(QGroupBox):
         self._timer.setInterval(throttle_ms)
         self._timer.timeout.connect(self._flush)
         self._pending = False
+        self._locked: set[str] = set()
+        self._tips: dict[QWidget, str] = {}
 
     # -- public -------------------------------------------------------------
     def values(self) -> ParamSet:
@@ -221,6 +229,27 @@ class ParamPanel(QGroupBox):
     def reset(self) -> None:
         self.clear_message()
         self.set_values(self._defaults)
+
+    def lock_row(self, name: str, locked: bool = True) -> None:
+        """A lesson's lock: the row stays visible but cannot be edited (nor reset)."""
+        if locked == (name in self._locked):
+            return
+        label, *editors = _row_widgets(self.rows[name])
+        for w in (label, *editors):
+            if locked:
+                self._tips[w] = w.toolTip()
+                w.setToolTip(f"{w.toolTip()}\n(locked by the lesson)".strip())
+            else:
+                w.setToolTip(self._tips.pop(w, w.toolTip()))
+        for w in editors:
+            w.setEnabled(not locked)
+        (self._locked.add if locked else self._locked.discard)(name)
+        self.reset_button.setEnabled(not self._locked)
+
+    def hide_row(self, name: str, hidden: bool = True) -> None:
+        """A lesson's hide: the row disappears; its value still counts."""
+        for w in _row_widgets(self.rows[name]):
+            w.setVisible(not hidden)
 
     def clear_message(self) -> None:
         """Hide the red "Refused: …" line (the user has moved on)."""
