@@ -74,6 +74,21 @@ class StimulusEditor(QGroupBox):
     def set_kind(self, key: str) -> None:
         self.kind.setCurrentIndex(list(self.panels).index(key))
 
+    def state(self) -> dict:
+        """The current kind and its values, as an experiment file's Variant section."""
+        return {"kind": self.key(), "params": self.stimulus().as_dict()}
+
+    def set_state(self, state: dict) -> None:
+        """Show a validated Variant section ``{"kind": k, "params": Stimulus}``; announces
+        the new stimulus once."""
+        kind = state["kind"]
+        self.panels[kind].set_values(state["params"], emit=False)
+        self.kind.blockSignals(True)
+        self.set_kind(kind)
+        self.kind.blockSignals(False)
+        self.stack.setCurrentIndex(self.kind.currentIndex())
+        self._emit()
+
     def _kind_changed(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         self._emit()
