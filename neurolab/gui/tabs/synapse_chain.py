@@ -1,4 +1,8 @@
-"""One neuron driving another: presynaptic LIF → synapse (w, τ_s, n) → postsynaptic LIF, live."""
+"""One neuron driving another: presynaptic LIF → synapse (w, τ_s, n) → postsynaptic LIF, live.
+
+The live run stops by itself after "run for" ms; Export data then writes the last
+screen, which is what ``neurolab run`` computes (:mod:`neurolab.core.tabstate.synapse`).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from neurolab.core import lif
-from neurolab.core.params import Param, ParamSet
 from neurolab.core.synapse import Chain, ChainParams, SynapseParams, chain_stream
-from neurolab.gui.tabs.neuron_models import MODELS
+from neurolab.core.tabstate import synapse as state_core
+from neurolab.core.tabstate.synapse import (
+    CHAIN_STIMULUS_DEFAULTS,
+    LIVE_CHUNK_MS,
+    STIMULUS,
+    TRAIN,
+    ChainRunParams,
+    ChainSynapseParams,
+)
 from neurolab.gui.widgets.common import banner_label, button_row, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
@@ -26,17 +37,7 @@ from neurolab.gui.widgets.stimulus_editor import StimulusEditor
 from neurolab.gui.widgets.stream_view import Curve, PlotSpec, StreamView
 from neurolab.gui.widgets.train_editor import TrainEditor
 
-STIMULUS, TRAIN = "stimulus", "train"
-LIVE_CHUNK_MS = 5.0
-
-
-class ChainRunParams(ParamSet):
-    """How the live two-neuron run is drawn."""
-
-    dt = Param(0.1, 0.01, 1.0, 0.01, "ms", "Integration time step", log=True)
-    window = Param(500.0, 50.0, 5000.0, 10.0, "ms", "Width of the live screen")
-    speed = Param(500.0, 10.0, 5000.0, 10.0, "ms/s", "Simulated ms per real second", log=True)
-
+__all__ = ["ChainView", "ChainRunParams"]
 
 PLOTS = [
     PlotSpec(
@@ -86,12 +87,12 @@ class ChainView(QWidget):
         controls.addWidget(self.banner)
 
         self.source_stack = QStackedWidget()
-        self.stimulus = StimulusEditor("", MODELS["lif"].stimulus_overrides)
+        self.stimulus = StimulusEditor("", CHAIN_STIMULUS_DEFAULTS)
         self.train = TrainEditor("Presynaptic spike train", explicit=False)
         self.source_stack.addWidget(self.stimulus)
         self.source_stack.addWidget(self.train)
         # Strong enough that the postsynaptic neuron fires at the start.
-        self.synapse = ParamPanel(SynapseParams(w=30.0), "Synapse")
+        self.synapse = ParamPanel(SynapseParams(w=ChainSynapseParams.w.default), "Synapse")
         self.pre = ParamPanel(lif.LIFParams(), "Presynaptic LIF")
         self.post = ParamPanel(lif.LIFParams(), "Postsynaptic LIF")
         self.bias = ParamPanel(ChainParams(), "Postsynaptic bias")
@@ -114,6 +115,7 @@ class ChainView(QWidget):
         self.view.show_window(self.run.values().window)
         self.view.failed.connect(self._failed)
         self.view.stateChanged.connect(self._state)
+        self.view.finished.connect(self._finished)
         self.plot.metadata = self.parameters
         layout = QHBoxLayout(self)
         layout.addWidget(scroll)
@@ -140,16 +142,57 @@ class ChainView(QWidget):
         return self.view.recorded()
 
     def parameters(self) -> dict:
+        name = self.source_box.currentData()
+        kind = self.stimulus.key() if name == STIMULUS else self.train.key()
+        return state_core.chain_parameters(
+            name, kind, self.source(), self.chain(), self.run.values()
+        )
+
+    # -- experiment files ---------------------------------------------------------------
+    def state(self) -> dict:
+        """The settings as ``tabstate.synapse.SCHEMA["synapse_chain"]`` declares them."""
         return {
             "source": self.source_box.currentData(),
-            "source_kind": (
-                self.stimulus.key()
-                if self.source_box.currentData() == STIMULUS
-                else self.train.key()
-            ),
-            "source_params": self.source().as_dict(),
-            "chain": self.chain().as_dict(),
+            "stimulus": self.stimulus.state(),
+            "train": self.train.state(),
+            "synapse": self.synapse.values().as_dict(),
+            "pre": self.pre.values().as_dict(),
+            "post": self.post.values().as_dict(),
+            "bias": self.bias.values().as_dict(),
             "run": self.run.values().as_dict(),
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Stop any run and show a validated state; starts nothing."""
+        self.view.runner.cancel(wait=True)
+        panels = {
+            "synapse": (self.synapse, SynapseParams),
+            "pre": (self.pre, lif.LIFParams),
+            "post": (self.post, lif.LIFParams),
+            "bias": (self.bias, ChainParams),
+            "run": (self.run, ChainRunParams),
+        }
+        for key, (panel, cls) in panels.items():
+            panel.set_values(cls(**state[key].as_dict()), emit=False)
+        self.train.set_state(state["train"], emit=False)
+        self.stimulus.set_dt(self.run.values().dt)
+        self.stimulus.set_state(state["stimulus"])
+        self.source_box.blockSignals(True)
+        self.source_box.setCurrentIndex(self.source_box.findData(state["source"]))
+        self.source_box.blockSignals(False)
+        self._source_changed(self.source_box.currentIndex())
+        self.view.show_window(self.run.values().window)
+
+    def controls(self) -> dict:
+        return {
+            ("source",): self.source_box,
+            ("stimulus",): self.stimulus,
+            ("train",): self.train,
+            ("synapse",): self.synapse,
+            ("pre",): self.pre,
+            ("post",): self.post,
+            ("bias",): self.bias,
+            ("run",): self.run,
         }
 
     # -- run control --------------------------------------------------------------------
@@ -168,7 +211,7 @@ class ChainView(QWidget):
         self.stimulus.set_dt(run.dt)
         chunk_ms = max(run.dt, LIVE_CHUNK_MS)
         self.view.start(
-            lambda: chain_stream(source, chain, dt=run.dt, chunk_ms=chunk_ms),
+            lambda: chain_stream(source, chain, dt=run.dt, chunk_ms=chunk_ms, t_end=run.duration),
             live=True,
             dt=run.dt,
             span=run.window,
@@ -201,7 +244,8 @@ class ChainView(QWidget):
 
     def _run_changed(self, run) -> None:
         self.stimulus.set_dt(run.dt)
-        if self._running() and (run.dt, run.window) != (self._run.dt, self._run.window):
+        old = (self._run.dt, self._run.window, self._run.duration) if self._running() else None
+        if old is not None and (run.dt, run.window, run.duration) != old:
             self.start()
         elif self._running():
             self._run = run
@@ -219,6 +263,13 @@ class ChainView(QWidget):
         labels = {"idle": "Start", "running": "Pause", "paused": "Resume"}
         self.start_button.setText(labels[state])
         self.status.emit(f"Synapse: two-neuron run {state if state != 'idle' else 'stopped'}")
+
+    def _finished(self, completed: bool) -> None:
+        if completed:
+            self.status.emit(
+                f"Synapse: the two-neuron run reached {self._run.duration:g} ms and stopped; "
+                "Export data writes its last screen"
+            )
 
     def shutdown(self) -> None:
         self.view.shutdown()

@@ -9,32 +9,24 @@ on the GUI thread: it takes milliseconds.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from neurolab.core.params import Param, ParamSet
-from neurolab.core.synapse import SynapseParams, filter_spikes, kernel, kernel_area
+from neurolab.core.synapse import SynapseParams, kernel, kernel_area
+from neurolab.core.tabstate import synapse as state_core
+from neurolab.core.tabstate.synapse import FilterViewParams, kernel_span
 from neurolab.gui.widgets.common import control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
 from neurolab.gui.widgets.train_editor import TrainEditor
 
-GRID_POINTS = 4001
 CLICK_TOLERANCE_PX = 5  # a click this close to a spike removes it
 MAX_FAINT = 300  # spikes whose own kernel is drawn faintly
 
 
-class FilterViewParams(ParamSet):
-    duration = Param(500.0, 50.0, 5000.0, 10.0, "ms", "Length of the spike train shown")
-
-
-def kernel_span(tau_s: float, n: int) -> float:
-    """A time (ms) after which h with shape n is negligible: mean + 6 standard deviations."""
-    return ((n + 1) + 6 * math.sqrt(n + 1)) * tau_s
+__all__ = ["FilterView", "FilterViewParams", "kernel_span"]
 
 
 class FilterView(QWidget):
@@ -102,21 +94,20 @@ class FilterView(QWidget):
         layout.addWidget(self.plot, 1)
         self.regenerate()
 
-    # -- computation --------------------------------------------------------------------
+    # -- computation (through neurolab.core.tabstate.synapse, as `neurolab run` does) ------
     def regenerate(self) -> None:
         """New spike times from the train editor, then redraw everything."""
         duration = self.view_params.values().duration
-        self.times = np.asarray(self.train.train().generate(duration), dtype=float)
+        self.times = state_core.filter_times(self.train.train(), duration)
         self._sync_lines()
         self.update_all()
 
     def update_all(self) -> None:
         p = self.synapse.values()
-        span = kernel_span(p.tau_s, max(p.n, 3))
-        tk = np.linspace(0.0, span, 1001)
+        tk, hk = state_core.kernel_curve(p)
         for n, curve in enumerate(self.family):
             curve.setData(tk, kernel(tk, p.tau_s, n))
-        self.kernel_curve.setData(tk, kernel(tk, p.tau_s, p.n))
+        self.kernel_curve.setData(tk, hk)
         area = kernel_area(p.tau_s, p.n)
         self.area_label.setText(f"<b>∫h dt = {area:.3f}</b>  (n = {p.n}, τ_s = {p.tau_s:g} ms)")
         self.p_kernel.setTitle(f"Kernel h(t), n = {p.n}, τ_s = {p.tau_s:g} ms: ∫h dt = {area:.3f}")
@@ -124,8 +115,7 @@ class FilterView(QWidget):
 
     def _update_filtered(self, p: SynapseParams) -> None:
         duration = self.view_params.values().duration
-        self.t = np.linspace(0.0, duration, GRID_POINTS)
-        self.s = filter_spikes(self.times, self.t, p.tau_s, p.n)
+        self.t, self.s = state_core.filtered(self.times, p, duration)
         self.s_curve.setData(self.t, self.s)
         # Each spike's own kernel over its support, joined into one curve with gaps.
         span = kernel_span(p.tau_s, p.n)
@@ -169,6 +159,8 @@ class FilterView(QWidget):
             return
         if not vb.sceneBoundingRect().contains(event.scenePos()):
             return
+        if not self._editable():
+            return
         x = vb.mapSceneToView(event.scenePos()).x()
         px_per_ms = vb.width() / max(vb.viewRange()[0][1] - vb.viewRange()[0][0], 1e-9)
         if len(self.times):
@@ -198,14 +190,24 @@ class FilterView(QWidget):
 
     def _moved(self, line: pg.InfiniteLine) -> None:
         i = self.lines.index(line)
+        if not self._editable():
+            line.setValue(float(self.times[i]))  # put it back
+            return
         self.move_spike(i, line.value())
+
+    def _editable(self) -> bool:
+        """The raster edits the train: not while a lesson has locked the train editor."""
+        if self.train.isEnabled():
+            return True
+        self.status.emit("Synapse: the spike train is locked in this lesson")
+        return False
 
     def _edited(self, times: np.ndarray) -> None:
         # An edited train is no longer a draw of its generator: keep it as a list.
         self.train.blockSignals(True)
         self.train.set_times(times)
         self.train.blockSignals(False)
-        self.times = np.sort(times)
+        self.times = state_core.filter_times(self.train.train(), self.view_params.values().duration)
         self._sync_lines()
         self._update_filtered(self.synapse.values())
 
@@ -215,23 +217,38 @@ class FilterView(QWidget):
         scene = vb.mapViewToScene(QPointF(t, 0.5))
         return self.plot.view.mapFromScene(scene)
 
-    # -- export -----------------------------------------------------------------------------
-    def parameters(self) -> dict:
-        train = self.train.train()
+    # -- experiment files ---------------------------------------------------------------
+    def state(self) -> dict:
+        """The settings as ``tabstate.synapse.SCHEMA["synapse_filter"]`` declares them."""
         return {
             "synapse": self.synapse.values().as_dict(),
-            "train_kind": self.train.key(),
-            "train": train.as_dict(),
+            "train": self.train.state(),
+            "times": self.train.times(),
             "view": self.view_params.values().as_dict(),
         }
 
-    def data(self) -> dict[str, np.ndarray]:
-        p = self.synapse.values()
-        tk = self.kernel_curve.xData
+    def set_state(self, state: dict) -> None:
+        """Show a validated state: every control set quietly, then one redraw."""
+        self.synapse.set_values(SynapseParams(**state["synapse"].as_dict()), emit=False)
+        self.view_params.set_values(FilterViewParams(**state["view"].as_dict()), emit=False)
+        self.train.set_state(state["train"], times=state["times"], emit=False)
+        self.regenerate()
+
+    def controls(self) -> dict:
+        # The raster edits the explicit times: locking the editor locks it too.
         return {
-            "t": self.t,
-            "s": self.s,
-            "spike_times": self.times,
-            "kernel_t": tk,
-            "kernel_h": kernel(tk, p.tau_s, p.n),
+            ("synapse",): self.synapse,
+            ("train",): self.train,
+            ("times",): self.train,
+            ("view",): self.view_params,
         }
+
+    # -- export -----------------------------------------------------------------------------
+    def parameters(self) -> dict:
+        return state_core.filter_parameters(
+            self.synapse.values(), self.train.key(), self.train.train(), self.view_params.values()
+        )
+
+    def data(self) -> dict[str, np.ndarray]:
+        duration = self.view_params.values().duration
+        return state_core.filter_arrays(self.synapse.values(), self.times, duration)

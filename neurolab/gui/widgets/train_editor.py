@@ -81,6 +81,37 @@ class TrainEditor(QGroupBox):
             self.kind.blockSignals(False)
         self.changed.emit(self.train())
 
+    def times(self) -> list[float]:
+        """The explicit list (ms, sorted), kept while another kind is shown."""
+        return list(self._times)
+
+    def state(self) -> dict:
+        """The current kind and its values, as an experiment file's Variant section
+        (the explicit kind has no values: its list is :meth:`times`)."""
+        params = {} if self.key() == EXPLICIT else self.panels[self.key()].values().as_dict()
+        return {"kind": self.key(), "params": params}
+
+    def set_state(self, state: dict, times=None, emit: bool = True) -> None:
+        """Show a validated Variant section ``{"kind": k, "params": SpikeTrain}`` (and, if
+        given, the explicit list); with ``emit`` announce the train once."""
+        kind = state["kind"]
+        if kind in self.panels:
+            panel = self.panels[kind]
+            values = type(panel.values())(**state["params"].as_dict())
+            panel.set_values(values, emit=False)
+            self._good[kind] = panel.values()
+        if times is not None:
+            self._times = tuple(sorted(float(t) for t in times))
+        self.kind.blockSignals(True)
+        self.set_kind(kind)
+        self.kind.blockSignals(False)
+        self.stack.setCurrentIndex(self.kind.currentIndex())
+        self.message.hide()
+        for panel in self.panels.values():
+            panel.clear_message()
+        if emit:
+            self.changed.emit(self.train())
+
     def usable(self) -> bool:
         """True if the current values work together; otherwise say why."""
         key = self.key()
