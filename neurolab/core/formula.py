@@ -77,7 +77,21 @@ __all__ = [
     "ALLOWED_TEXT",
     "MAX_LENGTH",
     "MAX_DEPTH",
+    "DEFAULT_FORMULA",
+    "DEFAULT_VALUES",
+    "NEW_VARIABLE_VALUE",
+    "VALUE_LIMIT",
+    "FD_STEP",
+    "Differentiated",
+    "differentiate",
 ]
+
+# The Autodiff view's settings (the GUI and experiment files share them).
+DEFAULT_FORMULA = "log(x*y) + sin(x)**2"
+DEFAULT_VALUES = {"x": 1.5, "y": 2.0}
+NEW_VARIABLE_VALUE = 1.0  # the value a variable gets when it first appears
+VALUE_LIMIT = 1e6  # variable values are refused outside ±VALUE_LIMIT
+FD_STEP = 1e-6  # central differences use h·max(1, |v|)
 
 MAX_LENGTH = 500
 MAX_DEPTH = 100  # levels of operations inside one another
@@ -810,3 +824,59 @@ def relative_difference(a: float, b: float) -> float:
         return math.nan
     scale = max(abs(a), abs(b))
     return 0.0 if scale == 0 else abs(a - b) / scale
+
+
+@dataclass
+class Differentiated:
+    """A formula with its full backward done and checked: what the Autodiff view shows
+    and exports (:func:`differentiate` makes one; the GUI keeps one per formula)."""
+
+    formula: Formula
+    grads: dict[str, float]
+    finite_differences: dict[str, float]
+    graph: dict
+    steps: list[BackwardStep]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Per variable (in ``formula.variables`` order): value, autodiff grad, central
+        difference and their relative difference; f; per node (graph order): value and
+        grad of the full backward (NaN for constants); the edges; the backward order."""
+        f = self.formula
+        names = f.variables
+        nodes = self.graph["nodes"]
+        full = {s.node: s.grad for s in self.steps}
+        edges = np.asarray(self.graph["edges"], dtype=float).reshape(-1, 2)
+        fd = self.finite_differences
+        return {
+            "variable_value": np.array([f.values[n] for n in names]),
+            "grad_autodiff": np.array([self.grads[n] for n in names]),
+            "grad_central_difference": np.array([fd[n] for n in names]),
+            "relative_difference": np.array(
+                [relative_difference(self.grads[n], fd[n]) for n in names]
+            ),
+            "f": np.array([f.value()]),
+            "node_value": np.array([float(np.asarray(nd["value"])) for nd in nodes]),
+            "node_grad": np.array([full.get(nd["id"], math.nan) for nd in nodes]),
+            "edge_from": edges[:, 0],
+            "edge_to": edges[:, 1],
+            "backward_order": np.array([s.node for s in self.steps], dtype=float),
+        }
+
+    def parameters(self, steps_shown: int) -> dict[str, Any]:
+        f = self.formula
+        return {
+            "formula": f.text,
+            "variables": list(f.variables),
+            "values": dict(f.values),
+            "finite_difference_step": FD_STEP,
+            "backward_steps": len(self.steps),
+            "backward_steps_shown": steps_shown,
+        }
+
+
+def differentiate(formula: Formula) -> Differentiated:
+    """Backward on ``formula``, central differences (step :data:`FD_STEP`), its graph
+    and the backward replay; FormulaError if its derivative is not finite."""
+    grads = formula.gradients()
+    fd = formula.finite_differences(FD_STEP)
+    return Differentiated(formula, grads, fd, formula.graph(), formula.backward_steps())

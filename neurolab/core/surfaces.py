@@ -56,6 +56,11 @@ __all__ = [
     "contour_segments",
     "ESCAPE_FACTOR",
     "MAX_FLOW_STEPS",
+    "DescentParams",
+    "DESCENT_METHODS",
+    "run_descent",
+    "descent_arrays",
+    "descent_parameters",
 ]
 
 #: A trajectory that leaves the view by more than this many view widths has diverged.
@@ -683,3 +688,123 @@ def steps_to_tolerance(theta: np.ndarray, target: Any, tol: float) -> int | None
         return 0
     last = int(outside[-1])
     return None if last == len(d) - 1 else last + 1
+
+
+# --------------------------------------------------------------------------
+# The Gradient descent view's computation (GUI and headless share it)
+
+DESCENT_METHODS = ("gd", "momentum", "flow")
+
+
+class DescentParams(ParamSet):
+    """The descent settings shared by the three trajectories (the bowl's suggested ones)."""
+
+    lr = Param(
+        0.095,
+        1e-4,
+        3.0,
+        0.001,
+        "",
+        "Step size η (learning rate): θ ← θ − η∇E, or θ ← θ − ηv with momentum",
+        log=True,
+        label="step size η",
+    )
+    momentum = Param(
+        0.5,
+        0.0,
+        0.99,
+        0.01,
+        "",
+        "Momentum β: v ← βv + ∇E, θ ← θ − ηv (β = 0 is plain gradient descent)",
+        label="momentum β",
+    )
+    steps = Param(
+        100,
+        1,
+        2000,
+        1,
+        "",
+        "Number of descent steps for plain gradient descent and momentum",
+        integer=True,
+        log=True,
+        label="steps",
+    )
+    flow_time = Param(
+        10.0,
+        0.1,
+        1000.0,
+        0.1,
+        "τ",
+        "Duration T of the gradient flow τ dθ/dt = −∇E (τ = 1); descent step k is at t = kη",
+        log=True,
+        label="flow duration T",
+    )
+    tol = Param(
+        1e-3,
+        1e-6,
+        0.1,
+        0.001,
+        "",
+        "Distance to the global minimum counted as arrived (for the steps readout)",
+        log=True,
+        label="tolerance",
+    )
+
+
+def run_descent(
+    s: Surface,
+    start: Any,
+    d: DescentParams,
+    flow_result: tuple[Trajectory, float] | None = None,
+) -> tuple[dict[str, Trajectory], float]:
+    """Plain descent, momentum and the gradient flow (τ = 1) from ``start``:
+    ({"gd", "momentum", "flow"} → Trajectory, the flow's Euler step dt).  A caller
+    that kept the flow for the same surface, start and T passes it as ``flow_result``."""
+    start = np.asarray(start, dtype=float)
+    out = {
+        "gd": descend(s, start, d.lr, d.steps),
+        "momentum": descend(s, start, d.lr, d.steps, momentum=d.momentum),
+    }
+    if flow_result is None:
+        dt = s.flow_dt(start, d.flow_time)
+        flow_result = (flow(s, start, d.flow_time, dt), dt)
+    out["flow"], dt = flow_result
+    return out, float(dt)
+
+
+def descent_arrays(s: Surface, trajectories: dict[str, Trajectory]) -> dict[str, np.ndarray]:
+    """Each trajectory's step (time for the flow), θ₁, θ₂ and E, and the minima."""
+    out: dict[str, np.ndarray] = {}
+    for m in DESCENT_METHODS:
+        tr = trajectories[m]
+        out[f"{m}_{'t' if m == 'flow' else 'step'}"] = tr.t.copy()
+        out[f"{m}_theta1"] = tr.theta[:, 0].copy()
+        out[f"{m}_theta2"] = tr.theta[:, 1].copy()
+        out[f"{m}_E"] = tr.energy.copy()
+    minima = s.minima()
+    out["minima_theta1"] = np.array([mn.theta[0] for mn in minima])
+    out["minima_theta2"] = np.array([mn.theta[1] for mn in minima])
+    out["minima_E"] = np.array([mn.value for mn in minima])
+    return out
+
+
+def descent_parameters(
+    s: Surface,
+    d: DescentParams,
+    start: Any,
+    show: dict[str, bool],
+    trajectories: dict[str, Trajectory],
+    flow_dt: float,
+) -> dict[str, Any]:
+    """What an export of the descent view records besides its arrays."""
+    return {
+        "surface": s.key,
+        "surface_title": s.title,
+        "surface_params": s.params.as_dict(),
+        "descent": d.as_dict(),
+        "start": [float(v) for v in np.asarray(start, dtype=float)],
+        "show": {m: bool(show[m]) for m in DESCENT_METHODS},
+        "tau": 1.0,
+        "flow_dt": float(flow_dt),
+        "flow_t_stop": float(trajectories["flow"].t[-1]),
+    }

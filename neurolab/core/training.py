@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import threading
 import time
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,10 +44,19 @@ __all__ = [
     "Progress",
     "Diverged",
     "Trainer",
+    "History",
     "DIVERGENCE_FACTOR",
+    "EPOCH_COLUMNS",
+    "MAX_HIDDEN_LAYERS",
+    "MAX_WIDTH",
+    "OUTPUTS",
 ]
 
 DIVERGENCE_FACTOR = 1000.0  # a batch loss this many times the first one means divergence
+EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")
+MAX_HIDDEN_LAYERS = 6  # what the architecture editor and experiment files allow
+MAX_WIDTH = 256
+OUTPUTS = ("softmax", "logistic", "linear", "relu", "tanh")  # output activations offered
 
 
 class TrainParams(ParamSet):
@@ -510,3 +520,69 @@ class Trainer:
         self.step = int(info.get("step", 0))
         self._keep_good()
         self.diverged = None
+
+
+class History:
+    """The curves of one run: per-epoch losses and accuracies, norms over time.
+
+    Fed every :class:`Progress` of a run (in the GUI, those the training process
+    sends; headless, those of :meth:`Trainer.run`).  The live plots read
+    :meth:`snapshot` (norms at every report, also mid-epoch); the export,
+    :meth:`arrays`, keeps only what is reached at epoch ends, so it does not depend
+    on when a live run happened to report.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._epochs: list[tuple[float, float, float, float, float]] = []
+        self._norms: list[tuple[float, np.ndarray, np.ndarray, bool]] = []
+
+    def add(self, p: Progress) -> None:
+        with self._lock:
+            if p.epoch_done:
+                self._epochs.append(
+                    (p.epoch, p.train_loss, p.val_loss, p.train_accuracy, p.val_accuracy)
+                )
+            if p.weight_norms.size:
+                self._norms.append(
+                    (
+                        p.finished_epochs,
+                        p.weight_norms[:, 1].copy(),
+                        p.grad_norms[:, 1].copy(),
+                        p.epoch_done,
+                    )
+                )
+
+    def __len__(self) -> int:
+        return len(self._epochs)
+
+    def column(self, name: str) -> list[float]:
+        """One per-epoch column: epoch, train_loss, val_loss, train_accuracy, val_accuracy."""
+        i = EPOCH_COLUMNS.index(name)
+        with self._lock:
+            return [row[i] for row in self._epochs]
+
+    def snapshot(self, epoch_ends: bool = False) -> dict[str, np.ndarray]:
+        """Consistent copies: per-epoch columns, and norm_epoch with (T, layers) norms
+        (only those at epoch ends if ``epoch_ends``)."""
+        with self._lock:
+            rows, norms = list(self._epochs), list(self._norms)
+        if epoch_ends:
+            norms = [n for n in norms if n[3]]
+        e = np.array(rows, dtype=float).reshape(-1, len(EPOCH_COLUMNS))
+        out = {name: e[:, i] for i, name in enumerate(EPOCH_COLUMNS)}
+        out["norm_epoch"] = np.array([n[0] for n in norms], dtype=float)
+        out["weight_l2"] = np.array([n[1] for n in norms]) if norms else np.empty((0, 0))
+        out["grad_l2"] = np.array([n[2] for n in norms]) if norms else np.empty((0, 0))
+        return out
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """For export: the per-epoch columns and, per layer, the weight and gradient L2
+        norms at each epoch's end (aligned with ``epoch``)."""
+        snap = self.snapshot(epoch_ends=True)
+        snap.pop("norm_epoch")
+        w, g = snap.pop("weight_l2"), snap.pop("grad_l2")
+        for layer in range(w.shape[1] if w.ndim == 2 else 0):
+            snap[f"weight_l2_layer{layer + 1}"] = w[:, layer]
+            snap[f"grad_l2_layer{layer + 1}"] = g[:, layer]
+        return snap

@@ -62,7 +62,7 @@ from threadpoolctl import threadpool_limits
 from neurolab.core.datasets import Augmentation, Dataset
 from neurolab.core.losses import UnnaturalPairingWarning
 from neurolab.core.model_views import ModelView, data_bounds, view_1d, view_2d, view_classes
-from neurolab.core.training import Architecture, Progress, Trainer, TrainParams
+from neurolab.core.training import Architecture, History, Progress, Trainer, TrainParams
 
 __all__ = [
     "History",
@@ -84,7 +84,6 @@ GRID = 80  # decision-surface grid points per axis
 FETCH_WAIT_S = 5.0  # longest wait for the model's arrays (a step of a big set may be running)
 CHILD_NICENESS = 2  # the child's CPU priority below the GUI's (Unix niceness increment)
 QUIT_WAIT_S = 2.0  # shutdown: how long the child has to quit before it is terminated
-EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy")
 QT_PACKAGES = ("PySide6", "shiboken6", "pyqtgraph")
 
 
@@ -93,55 +92,6 @@ class TrainingUnavailable(RuntimeError):
 
 
 # -- what both sides share ------------------------------------------------------------------------
-class History:
-    """The curves of one run: per-epoch losses and accuracies, norms over time."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._epochs: list[tuple[float, float, float, float, float]] = []
-        self._norms: list[tuple[float, np.ndarray, np.ndarray]] = []
-
-    def add(self, p: Progress) -> None:
-        with self._lock:
-            if p.epoch_done:
-                self._epochs.append(
-                    (p.epoch, p.train_loss, p.val_loss, p.train_accuracy, p.val_accuracy)
-                )
-            if p.weight_norms.size:
-                self._norms.append(
-                    (p.finished_epochs, p.weight_norms[:, 1].copy(), p.grad_norms[:, 1].copy())
-                )
-
-    def __len__(self) -> int:
-        return len(self._epochs)
-
-    def column(self, name: str) -> list[float]:
-        """One per-epoch column: epoch, train_loss, val_loss, train_accuracy, val_accuracy."""
-        i = EPOCH_COLUMNS.index(name)
-        with self._lock:
-            return [row[i] for row in self._epochs]
-
-    def snapshot(self) -> dict[str, np.ndarray]:
-        """Consistent copies: per-epoch columns, and norm_epoch with (T, layers) norms."""
-        with self._lock:
-            rows, norms = list(self._epochs), list(self._norms)
-        e = np.array(rows, dtype=float).reshape(-1, len(EPOCH_COLUMNS))
-        out = {name: e[:, i] for i, name in enumerate(EPOCH_COLUMNS)}
-        out["norm_epoch"] = np.array([n[0] for n in norms], dtype=float)
-        out["weight_l2"] = np.array([n[1] for n in norms]) if norms else np.empty((0, 0))
-        out["grad_l2"] = np.array([n[2] for n in norms]) if norms else np.empty((0, 0))
-        return out
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """For export: 1-D columns, one per layer for the norms."""
-        snap = self.snapshot()
-        w, g = snap.pop("weight_l2"), snap.pop("grad_l2")
-        for layer in range(w.shape[1] if w.ndim == 2 else 0):
-            snap[f"weight_l2_layer{layer + 1}"] = w[:, layer]
-            snap[f"grad_l2_layer{layer + 1}"] = g[:, layer]
-        return snap
-
-
 def make_view(trainer: Trainer) -> ModelView | None:
     """The picture of the model that fits its data."""
     d = trainer.data

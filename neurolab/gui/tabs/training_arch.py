@@ -18,11 +18,7 @@ from PySide6.QtWidgets import (
 
 from neurolab.core.activations import ACTIVATIONS
 from neurolab.core.losses import LOSSES, NATURAL_OUTPUTS
-from neurolab.core.training import Architecture
-
-MAX_HIDDEN_LAYERS = 6
-MAX_WIDTH = 256
-OUTPUTS = ("softmax", "logistic", "linear", "relu", "tanh")
+from neurolab.core.training import MAX_HIDDEN_LAYERS, MAX_WIDTH, OUTPUTS, Architecture
 
 
 class _LayerRow(QWidget):

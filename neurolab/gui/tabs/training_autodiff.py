@@ -61,19 +61,20 @@ from PySide6.QtWidgets import (
 from neurolab.core import export
 from neurolab.core.formula import (
     ALLOWED_TEXT,
+    DEFAULT_FORMULA,
+    DEFAULT_VALUES,
+    FD_STEP,
+    NEW_VARIABLE_VALUE,
+    VALUE_LIMIT,
     Formula,
     FormulaError,
+    differentiate,
     formula_variables,
     parse_formula,
     relative_difference,
 )
 from neurolab.gui.widgets.common import control_column, message_label
 
-DEFAULT_FORMULA = "log(x*y) + sin(x)**2"
-DEFAULT_VALUES = {"x": 1.5, "y": 2.0}
-NEW_VARIABLE_VALUE = 1.0  # the value a variable gets when it first appears
-VALUE_LIMIT = 1e6  # variable values are refused outside ±VALUE_LIMIT
-FD_STEP = 1e-6  # central differences use h·max(1, |v|)
 FORMULA_PAUSE_MS = 600  # a typed formula is applied after this pause (or on Enter)
 
 # Graph drawing (scene units = pixels at zoom 1).
@@ -790,9 +791,12 @@ class AutodiffView(QWidget):
         self.value_edits: dict[str, QLineEdit] = {}
 
         controls = QVBoxLayout()
-        controls.addWidget(self._build_formula_box())
-        controls.addWidget(self._build_values_box())
-        controls.addWidget(self._build_backward_box())
+        self._formula_box = self._build_formula_box()
+        self._values_box = self._build_values_box()
+        self._backward_box = self._build_backward_box()
+        controls.addWidget(self._formula_box)
+        controls.addWidget(self._values_box)
+        controls.addWidget(self._backward_box)
         controls.addWidget(self._build_results_box())
         controls.addStretch(1)
         scroll = control_column(controls, max_width=430, min_width=340)
@@ -971,14 +975,13 @@ class AutodiffView(QWidget):
     def _accept(self, formula: Formula) -> None:
         """Show ``formula`` with every grad; FormulaError (nothing changed) if its
         derivative is not finite."""
-        grads = formula.gradients()
-        fd = formula.finite_differences(FD_STEP)
+        self.result = differentiate(formula)
         self.formula = formula
-        self.grads = grads
-        self.finite_differences = fd
+        self.grads = self.result.grads
+        self.finite_differences = self.result.finite_differences
         self._values.update(formula.values)
-        self.graph = formula.graph()
-        self.steps = formula.backward_steps()
+        self.graph = self.result.graph
+        self.steps = self.result.steps
         self._rebuild_value_rows()
         self.plot.set_graph(self.graph, {st.node: st.grad for st in self.steps})
         self.mode = "all"
@@ -1133,41 +1136,62 @@ class AutodiffView(QWidget):
             "</span>"
         )
 
-    # -- export and checks ------------------------------------------------------------------
-    def parameters(self) -> dict:
+    # -- experiment files (see neurolab.core.tabstate.training) -----------------------------
+    def state(self) -> dict:
+        """The formula shown, its variables' values and the backward step shown
+        ("all", or how many steps; 0 after Reset grads)."""
         return {
             "formula": self.formula.text,
-            "variables": list(self.formula.variables),
-            "values": dict(self.formula.values),
-            "finite_difference_step": FD_STEP,
-            "backward_steps": len(self.steps),
-            "backward_steps_shown": self.step_index,
+            "values": {n: float(v) for n, v in self.formula.values.items()},
+            "backward_step": "all" if self.mode == "all" else int(self.step_index),
         }
 
-    def data(self) -> dict[str, np.ndarray]:
-        """Per variable (in ``parameters()["variables"]`` order): value, autodiff grad,
-        central difference and their relative difference; f; per node (graph order):
-        value and grad of the full backward (NaN for constants); the edges; and the
-        backward order."""
-        f = self.formula
-        names = f.variables
-        nodes = self.graph["nodes"]
-        full = {s.node: s.grad for s in self.steps}
-        edges = np.asarray(self.graph["edges"], dtype=float).reshape(-1, 2)
+    def set_state(self, state: dict) -> None:
+        """Show a validated state.  A formula that cannot be evaluated at its values
+        keeps the one shown, with the reason under the formula."""
+        self._pause.stop()
+        text = state["formula"]
+        self.formula_edit.setText(text)
+        self._last_tried = text
+        self._values = {**DEFAULT_VALUES, **state["values"]}
+        try:
+            names = formula_variables(text)
+            self._accept(
+                parse_formula(text, {n: self._values.get(n, NEW_VARIABLE_VALUE) for n in names})
+            )
+        except FormulaError as err:
+            self.formula_message.setText(f"{err}. Still showing f = {self.formula.text}.")
+            self.formula_message.show()
+            self.status.emit(f"Refused: f = {text.strip()}: {err}")
+            return
+        self.formula_message.hide()
+        self.values_message.hide()
+        step = state["backward_step"]
+        if step == "all":
+            self.mode = "all"
+            self._show()
+        elif step == 0:
+            self.reset_grads()
+        else:
+            self.formula.reset_grads()
+            self.mode = "step"
+            self.step_index = min(int(step), len(self.steps))
+            self._show()
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
         return {
-            "variable_value": np.array([f.values[n] for n in names]),
-            "grad_autodiff": np.array([self.grads[n] for n in names]),
-            "grad_central_difference": np.array([self.finite_differences[n] for n in names]),
-            "relative_difference": np.array(
-                [relative_difference(self.grads[n], self.finite_differences[n]) for n in names]
-            ),
-            "f": np.array([f.value()]),
-            "node_value": np.array([float(np.asarray(nd["value"])) for nd in nodes]),
-            "node_grad": np.array([full.get(nd["id"], math.nan) for nd in nodes]),
-            "edge_from": edges[:, 0],
-            "edge_to": edges[:, 1],
-            "backward_order": np.array([s.node for s in self.steps], dtype=float),
+            ("formula",): self._formula_box,
+            ("values",): self._values_box,
+            ("backward_step",): self._backward_box,
         }
+
+    # -- export and checks ------------------------------------------------------------------
+    def parameters(self) -> dict:
+        return self.result.parameters(self.step_index)
+
+    def data(self) -> dict[str, np.ndarray]:
+        """See :meth:`neurolab.core.formula.Differentiated.arrays`."""
+        return self.result.arrays()
 
     def smoke_test(self) -> None:
         """Differentiate the current formula again; raise if autodiff, the step-by-step

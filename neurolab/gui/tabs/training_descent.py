@@ -39,15 +39,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neurolab.core.params import Choice, Param, ParamSet
+from neurolab.core.params import Choice, ParamSet
 from neurolab.core.surfaces import (
+    DESCENT_METHODS,
     SURFACES,
+    DescentParams,
     Surface,
     Trajectory,
     contour_segments,
-    descend,
-    flow,
+    descent_arrays,
+    descent_parameters,
     make_surface,
+    run_descent,
     steps_to_tolerance,
 )
 from neurolab.gui.widgets.common import banner_label, control_column
@@ -58,7 +61,7 @@ GRID_POINTS = 201  # per axis, for the heat map and the contours
 VIEW_PADDING = 0.03  # the map extends this fraction of the view beyond it on every side
 N_CONTOURS = 14
 E_FLOOR = 1e-12  # E − E_min below this is drawn at this value on the log axis
-METHODS = ("gd", "momentum", "flow")
+METHODS = DESCENT_METHODS
 NAMES = {"gd": "gradient descent", "momentum": "momentum", "flow": "gradient flow"}
 SHORT = {"gd": "descent", "momentum": "momentum", "flow": "flow"}
 COLORS = {"gd": PALETTE[1], "momentum": PALETTE[0], "flow": PALETTE[2]}
@@ -75,61 +78,6 @@ class SurfaceChoice(ParamSet):
         tuple(TITLES),
         "The loss surface E(θ₁, θ₂); choosing one also sets its suggested start, η, β, steps and T",
         label="surface",
-    )
-
-
-class DescentParams(ParamSet):
-    """The descent settings shared by the three trajectories."""
-
-    lr = Param(
-        0.095,
-        1e-4,
-        3.0,
-        0.001,
-        "",
-        "Step size η (learning rate): θ ← θ − η∇E, or θ ← θ − ηv with momentum",
-        log=True,
-        label="step size η",
-    )
-    momentum = Param(
-        0.5,
-        0.0,
-        0.99,
-        0.01,
-        "",
-        "Momentum β: v ← βv + ∇E, θ ← θ − ηv (β = 0 is plain gradient descent)",
-        label="momentum β",
-    )
-    steps = Param(
-        100,
-        1,
-        2000,
-        1,
-        "",
-        "Number of descent steps for plain gradient descent and momentum",
-        integer=True,
-        log=True,
-        label="steps",
-    )
-    flow_time = Param(
-        10.0,
-        0.1,
-        1000.0,
-        0.1,
-        "τ",
-        "Duration T of the gradient flow τ dθ/dt = −∇E (τ = 1); descent step k is at t = kη",
-        log=True,
-        label="flow duration T",
-    )
-    tol = Param(
-        1e-3,
-        1e-6,
-        0.1,
-        0.001,
-        "",
-        "Distance to the global minimum counted as arrived (for the steps readout)",
-        log=True,
-        label="tolerance",
     )
 
 
@@ -178,12 +126,16 @@ class DescentView(QWidget):
         self.choice.reset_button.hide()  # "reset" of a chooser alone means nothing here
         controls.addWidget(self.choice)
         self.surface_panels: dict[str, ParamPanel] = {}
+        self._surface_box = QWidget()  # the panels of every surface (one shown)
+        box_layout = QVBoxLayout(self._surface_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
         for key, cls in SURFACES.items():
             panel = ParamPanel(cls.Params(), f"{cls.title}: parameters")
             panel.changed.connect(lambda _, k=key: self._surface_params_changed(k))
             panel.setVisible(key == self._key)
-            controls.addWidget(panel)
+            box_layout.addWidget(panel)
             self.surface_panels[key] = panel
+        controls.addWidget(self._surface_box)
         self.descent = ParamPanel(self._suggested_descent(self._key), "Descent")
         self.descent.changed.connect(lambda _: self.recompute())
         # "Reset" means the shown surface's suggested settings, not the bowl's.
@@ -195,8 +147,10 @@ class DescentView(QWidget):
         controls.addWidget(self.descent)
         for panel in (self.choice, self.descent, *self.surface_panels.values()):
             panel.refused.connect(lambda t: self.status.emit(f"Refused: {t}"))
-        controls.addWidget(self._build_show_box())
-        controls.addWidget(self._build_start_box())
+        self._show_box = self._build_show_box()
+        self._start_box = self._build_start_box()
+        controls.addWidget(self._show_box)
+        controls.addWidget(self._start_box)
 
         # The divergence banner, the readout table and a note on the flow.
         self.banner = banner_label()
@@ -480,18 +434,15 @@ class DescentView(QWidget):
         s = self.surface
         d = self.descent.values()
         start = self._start
-        self.trajectories["gd"] = descend(s, start, d.lr, d.steps)
-        self.trajectories["momentum"] = descend(s, start, d.lr, d.steps, momentum=d.momentum)
         key = (
             self._key,
             tuple(self.surface.params.as_dict().items()),
             tuple(start),
             d.flow_time,
         )
-        if self._flow_cache is None or self._flow_cache[0] != key:
-            dt = s.flow_dt(start, d.flow_time)
-            self._flow_cache = (key, flow(s, start, d.flow_time, dt), dt)
-        _, self.trajectories["flow"], self.flow_dt = self._flow_cache
+        cached = self._flow_cache[1:] if self._flow_cache and self._flow_cache[0] == key else None
+        self.trajectories, self.flow_dt = run_descent(s, start, d, cached)
+        self._flow_cache = (key, self.trajectories["flow"], self.flow_dt)
         self.flow_t_stop = float(self.trajectories["flow"].t[-1])
         self._draw()
 
@@ -661,35 +612,59 @@ class DescentView(QWidget):
         )
         self.note.setVisible(capped)
 
-    # -- export and checks ------------------------------------------------------------------
-    def parameters(self) -> dict:
-        d = self.descent.values()
+    # -- experiment files (see neurolab.core.tabstate.training) -----------------------------
+    def state(self) -> dict:
+        """The surface, every surface's parameters, the descent settings, the start and
+        which trajectories are shown, as plain values."""
         return {
             "surface": self._key,
-            "surface_title": self.surface.title,
-            "surface_params": self.surface.params.as_dict(),
-            "descent": d.as_dict(),
+            "surface_params": {k: p.values().as_dict() for k, p in self.surface_panels.items()},
+            "descent": self.descent.values().as_dict(),
             "start": [float(v) for v in self._start],
             "show": {m: self.show_boxes[m].isChecked() for m in METHODS},
-            "tau": 1.0,
-            "flow_dt": float(self.flow_dt),
-            "flow_t_stop": float(self.flow_t_stop),
         }
+
+    def set_state(self, state: dict) -> None:
+        """Show a validated state (start None: the surface's own start); one recompute."""
+        self._key = state["surface"]
+        self.choice.set_values(SurfaceChoice(surface=SURFACES[self._key].title), emit=False)
+        for k, panel in self.surface_panels.items():
+            panel.set_values(state["surface_params"][k], emit=False)
+            panel.setVisible(k == self._key)
+        self.descent.set_values(state["descent"], emit=False)
+        for m, cb in self.show_boxes.items():
+            cb.blockSignals(True)
+            cb.setChecked(bool(state["show"][m]))
+            cb.blockSignals(False)
+        start = state["start"]
+        self._start = np.array(SURFACES[self._key].start if start is None else start, float)
+        self._surface_changed(reset_view=True)
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        out: dict[tuple[str, ...], QWidget] = {
+            ("surface",): self.choice,
+            ("surface_params",): self._surface_box,
+            ("descent",): self.descent,
+            ("start",): self._start_box,
+            ("show",): self._show_box,
+        }
+        out.update({("surface_params", k): p for k, p in self.surface_panels.items()})
+        return out
+
+    # -- export and checks ------------------------------------------------------------------
+    def parameters(self) -> dict:
+        return descent_parameters(
+            self.surface,
+            self.descent.values(),
+            self._start,
+            {m: self.show_boxes[m].isChecked() for m in METHODS},
+            self.trajectories,
+            self.flow_dt,
+        )
 
     def data(self) -> dict[str, np.ndarray]:
         """Each trajectory's step (time for the flow), θ₁, θ₂ and E, and the minima."""
-        out: dict[str, np.ndarray] = {}
-        for m in METHODS:
-            tr = self.trajectories[m]
-            out[f"{m}_{'t' if m == 'flow' else 'step'}"] = tr.t.copy()
-            out[f"{m}_theta1"] = tr.theta[:, 0].copy()
-            out[f"{m}_theta2"] = tr.theta[:, 1].copy()
-            out[f"{m}_E"] = tr.energy.copy()
-        minima = self.surface.minima()
-        out["minima_theta1"] = np.array([mn.theta[0] for mn in minima])
-        out["minima_theta2"] = np.array([mn.theta[1] for mn in minima])
-        out["minima_E"] = np.array([mn.value for mn in minima])
-        return out
+        return descent_arrays(self.surface, self.trajectories)
 
     def smoke_test(self) -> None:
         """Recompute once with the current settings; raise if anything is not finite."""
