@@ -1,4 +1,5 @@
-"""The ``neurolab`` command: start the GUI, or check it (--smoke-test), or print the version."""
+"""The ``neurolab`` command: start the GUI (optionally opening an experiment file), check
+it (--smoke-test), print the version, or run an experiment headless (``neurolab run``)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"NeuroLab {__version__}")
     p.add_argument(
+        "experiment",
+        nargs="?",
+        help="an experiment or lesson file (.neurolab.json) to open. "
+        "`neurolab run --help` shows the headless runner",
+    )
+    p.add_argument(
         "--smoke-test",
         action="store_true",
         help="build the window offscreen, run a short computation in every tab, grab it; "
@@ -44,6 +51,52 @@ def _parser() -> argparse.ArgumentParser:
         help="compile the numerical kernels into the on-disk cache and exit (done at install)",
     )
     return p
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="neurolab run",
+        description="Compute what an experiment's tab computes, with no display, and write "
+        "the data File ▸ Export data writes (with parameters, seeds, version and time).",
+    )
+    p.add_argument("experiment", help="the experiment or lesson file (.neurolab.json)")
+    p.add_argument(
+        "--out", required=True, metavar="FILE", help="where to write: FILE.npz or FILE.csv"
+    )
+    p.add_argument(
+        "--tab",
+        choices=["Neuron", "Synapse", "Network", "Training"],
+        help="the tab to compute (default: the experiment's active tab)",
+    )
+    return p
+
+
+def run_headless(argv: list[str]) -> int:
+    """``neurolab run``: 0 on success; 1 with a one-line message for a bad file, a bad
+    output path or a failed computation."""
+    args = _run_parser().parse_args(argv)
+    if os.path.splitext(args.out)[1].lower() not in (".npz", ".csv"):
+        print(f"neurolab run: {args.out}: the output must end in .npz or .csv", file=sys.stderr)
+        return 1
+    from neurolab.core import experiment, tabstate
+
+    started = time.perf_counter()
+    try:
+        exp = experiment.load(args.experiment, tabstate.SCHEMA)
+    except experiment.ExperimentError as err:
+        print(f"neurolab run: {args.experiment}: {err}", file=sys.stderr)
+        return 1
+    tab = args.tab or exp.active_tab
+    try:
+        out = tabstate.compute(exp, tab)
+        remark = tabstate.write(args.out, out, tab)
+    except Exception as err:  # noqa: BLE001 — one line for the teacher's script, not a traceback
+        text = " ".join(str(err).split()) or type(err).__name__
+        print(f"neurolab run: {args.experiment}: {tab}: {text}", file=sys.stderr)
+        return 1
+    took = time.perf_counter() - started
+    print(f"neurolab run: {tab} ({out.stem}) written to {args.out} in {took:.1f} s{remark}")
+    return 0
 
 
 def _no_display() -> bool:
@@ -138,7 +191,7 @@ def smoke_test(shot: str | None = None) -> int:
         return 1
 
 
-def run_gui() -> int:
+def run_gui(experiment: str | None = None) -> int:
     if _no_display():
         print(NO_DISPLAY, file=sys.stderr)
         return 2
@@ -157,10 +210,15 @@ def run_gui() -> int:
     threading.Thread(target=warm_kernels, name="warm-kernels", daemon=True).start()
     win = MainWindow()
     win.show()
+    if experiment:
+        win.open_path(experiment)
     return app.exec()
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["run"]:
+        return run_headless(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.shot and not args.smoke_test:
@@ -172,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.smoke_test:
         return smoke_test(args.shot)
-    return run_gui()
+    return run_gui(args.experiment)
 
 
 if __name__ == "__main__":

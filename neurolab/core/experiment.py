@@ -51,6 +51,7 @@ __all__ = [
     "save",
     "load",
     "resolve",
+    "plain",
 ]
 
 FORMAT = "neurolab-experiment"
@@ -341,13 +342,14 @@ def _check_lesson(value: Any, schema: Schema) -> Lesson:
     return Lesson(value["title"], value["text"], lists["lock"], lists["hide"])
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Validated sections back to plain JSON values (ParamSets as dicts)."""
     if isinstance(value, ParamSet):
         return value.as_dict()
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         raise ExperimentError(f"cannot store the non-finite number {value} in an experiment")
     return value
@@ -360,7 +362,7 @@ def dumps(exp: Experiment) -> str:
         "schema": SCHEMA_VERSION,
         "app_version": __version__,
         "active_tab": exp.active_tab,
-        "tabs": _plain(exp.tabs),
+        "tabs": plain(exp.tabs),
     }
     if exp.lesson is not None:
         doc["lesson"] = {

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
@@ -27,7 +27,7 @@ def save_file(parent: QWidget, caption: str, suggested: str, filters: str) -> st
     )
     if not path:
         return None
-    match = re.search(r"\*(\.\w+)", chosen or "")
+    match = re.search(r"\*(\.[\w.]+)", chosen or "")  # also ".neurolab.json"
     if match and not os.path.splitext(path)[1]:
         path += match.group(1)
     settings.setValue("export/folder", os.path.dirname(path))
@@ -65,6 +65,35 @@ def open_file(parent: QWidget, caption: str, filters: str) -> str | None:
 
 def show_error(parent: QWidget | None, title: str, text: str) -> None:
     QMessageBox.warning(parent, title, text)
+
+
+def show_note(parent: QWidget | None, title: str, text: str) -> None:
+    """An information box that does not block (the work goes on behind it)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok, parent
+    )
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+
+
+def ask_unsaved(parent: QWidget | None, name: str) -> str:
+    """ "save", "discard" or "cancel" for an experiment with unsaved changes."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "Unsaved changes",
+        f"Save the changes to {name}?",
+        QMessageBox.StandardButton.Save
+        | QMessageBox.StandardButton.Discard
+        | QMessageBox.StandardButton.Cancel,
+        parent,
+    )
+    box.setInformativeText("Not saving keeps them only in the session restored at the next launch.")
+    box.setDefaultButton(QMessageBox.StandardButton.Save)
+    answer = box.exec()
+    return {
+        QMessageBox.StandardButton.Save: "save",
+        QMessageBox.StandardButton.Discard: "discard",
+    }.get(QMessageBox.StandardButton(answer), "cancel")
 
 
 @contextlib.contextmanager

@@ -218,9 +218,14 @@ class PlotPanel(QWidget):
         return cols
 
     # -- export ---------------------------------------------------------------
-    def export(self, path: str | os.PathLike, scale: float = 2.0) -> None:
-        """Export to PNG, SVG or CSV by the file's extension; the write is atomic."""
+    def export(self, path: str | os.PathLike, scale: float | None = None) -> None:
+        """Export to PNG, SVG or CSV by the file's extension; the write is atomic.
+        A PNG is ``scale``× the size on screen (default: the Preferences setting)."""
         path = Path(path)
+        if scale is None:
+            from neurolab.gui.preferences import export_scale
+
+            scale = export_scale()
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("png", "svg", "csv"):
             raise ValueError(f"unknown plot format {fmt!r}: use .png, .svg or .csv")

@@ -1,0 +1,90 @@
+"""File ▸ Export figure: every plot shown on a tab in one PNG or SVG, laid out as on screen."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QRect
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QWidget
+
+from neurolab.gui.widgets.plot_panel import PlotPanel
+
+
+def shown_plots(root: QWidget) -> list[PlotPanel]:
+    """The plot panels visible under ``root``, leaving out previews whose export
+    buttons are hidden (the stimulus preview among the controls)."""
+    return [
+        p
+        for p in root.findChildren(PlotPanel)
+        if p.isVisible() and not p.export_buttons["PNG"].isHidden() and p.plots
+    ]
+
+
+def _parts(root: QWidget, panels: list[PlotPanel]) -> list[tuple[QWidget, QRect]]:
+    parts = []
+    for panel in panels:
+        for w in (panel.title_label, panel.view):
+            parts.append((w, QRect(w.mapTo(root, QPoint(0, 0)), w.size())))
+    return parts
+
+
+def export_figure(root: QWidget, path: str | os.PathLike, scale: float = 2.0) -> int:
+    """Write the plots shown under ``root`` to ``path`` (.png at ``scale``× the screen
+    size, or .svg); atomic. Returns how many plots went in."""
+    path = Path(path)
+    fmt = path.suffix.lower()
+    if fmt not in (".png", ".svg"):
+        raise ValueError(f"unknown figure format {fmt!r}: use .png or .svg")
+    panels = shown_plots(root)
+    if not panels:
+        raise ValueError("no plot is shown on this tab")
+    parts = _parts(root, panels)
+    bound = parts[0][1]
+    for _, r in parts[1:]:
+        bound = bound.united(r)
+    fd, tmp = tempfile.mkstemp(suffix=fmt, dir=path.parent)
+    os.close(fd)
+    try:
+        if fmt == ".png":
+            image = QImage(
+                round(bound.width() * scale),
+                round(bound.height() * scale),
+                QImage.Format.Format_RGB32,
+            )
+            image.fill(QColor("white"))
+            painter = QPainter(image)
+            painter.scale(scale, scale)
+            _paint(painter, parts, bound)
+            if not image.save(tmp, "PNG"):
+                raise OSError(f"could not write {path}")
+        else:
+            gen = QSvgGenerator()
+            gen.setFileName(tmp)
+            gen.setSize(bound.size())
+            gen.setViewBox(QRect(0, 0, bound.width(), bound.height()))
+            gen.setResolution(root.logicalDpiX())
+            gen.setTitle(path.stem)
+            gen.setDescription("Exported from NeuroLab")
+            painter = QPainter(gen)
+            _paint(painter, parts, bound)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return len(panels)
+
+
+def _paint(painter: QPainter, parts: list[tuple[QWidget, QRect]], bound: QRect) -> None:
+    try:
+        for widget, rect in parts:
+            painter.save()
+            painter.translate(rect.topLeft() - bound.topLeft())
+            widget.render(painter)
+            painter.restore()
+    finally:
+        painter.end()
