@@ -217,3 +217,57 @@ def test_fuzzed_files_never_crash_the_loader(data):
 def test_random_bytes_are_refused_with_a_message(raw):
     with pytest.raises(ex.ExperimentError):
         ex.loads(raw, SCHEMA)
+
+
+GROUPED = {
+    "Network": {
+        "view": ex.Custom(ex.one_of("rate", "spiking"), "rate"),
+        "spiking": {"bias": Bias, "neurons": LIFParams},
+        "rate": {"sizes": ex.Custom(_sizes, [3, 4, 2])},
+    },
+}
+
+
+def test_groups_nest_and_name_the_full_path():
+    doc = {
+        "format": ex.FORMAT,
+        "schema": 1,
+        "tabs": {"Network": {"view": "spiking", "spiking": {"bias": {"low": 0.2}}}},
+    }
+    exp = ex.loads(json.dumps(doc), GROUPED)
+    assert exp.tabs["Network"]["spiking"]["bias"] == Bias(low=0.2)
+    assert exp.tabs["Network"]["spiking"]["neurons"] == LIFParams()
+    assert exp.tabs["Network"]["rate"]["sizes"] == [3, 4, 2]
+    assert "tabs.Network.spiking.neurons was missing" in "\n".join(exp.notes)
+    doc["tabs"]["Network"]["spiking"]["bias"]["low"] = 9.0
+    with pytest.raises(ex.ExperimentError, match=r"tabs\.Network\.spiking\.bias\.low"):
+        ex.loads(json.dumps(doc), GROUPED)
+    doc["tabs"]["Network"]["view"] = "chart"
+    with pytest.raises(ex.ExperimentError, match=r"tabs\.Network\.view.*rate, spiking"):
+        ex.loads(json.dumps(doc), GROUPED)
+
+
+def _lesson_doc(**lesson):
+    doc = _doc()
+    doc["lesson"] = {"title": "Bias", "text": "<p>Look.</p>", **lesson}
+    return doc
+
+
+def test_a_lesson_block_round_trips_and_its_paths_are_checked():
+    doc = _lesson_doc(lock=["Network.bias.low", "Neuron.stimulus"], hide=["Neuron"])
+    exp = ex.loads(json.dumps(doc), SCHEMA)
+    assert exp.lesson == ex.Lesson(
+        "Bias", "<p>Look.</p>", ["Network.bias.low", "Neuron.stimulus"], ["Neuron"]
+    )
+    assert ex.loads(ex.dumps(exp), SCHEMA).lesson == exp.lesson
+    for bad, words in [
+        ({"lock": ["Network.bias.middle"]}, "'Network.bias.middle' is not a parameter"),
+        ({"hide": ["Brain"]}, "'Brain' is not a control"),
+        ({"hide": ["Network.sizes.x"]}, "has no parts"),
+        ({"lock": "Network"}, "list of control paths"),
+        ({"title": ""}, "lesson.title"),
+        ({"colour": "red"}, "unknown key 'colour'"),
+    ]:
+        with pytest.raises(ex.ExperimentError) as err:
+            ex.loads(json.dumps(_lesson_doc(**bad)), SCHEMA)
+        assert words in str(err.value) and "lesson" in str(err.value)
