@@ -10,10 +10,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from neurolab.core.activations import ACTIVATIONS, softmax
+from neurolab.core.tabstate import neuron as core
 from neurolab.gui.widgets.plot_panel import PlotPanel
 
-X = np.linspace(-5.0, 5.0, 1001)
-DEFAULT_SHOWN = ("logistic", "tanh", "relu")
+X = core.ACTIVATION_X
+DEFAULT_SHOWN = tuple(core.DEFAULT_SHOWN)
 
 
 class ActivationView(QWidget):
@@ -36,6 +37,7 @@ class ActivationView(QWidget):
         bl.addWidget(self.formulas)
         bl.addStretch(1)
         box.setMaximumWidth(220)
+        self.box = box
 
         self.plot = PlotPanel("Activation functions")
         self.p_f = self.plot.add_plot("x", "", "σ(x)", "", title="Function", legend="left")
@@ -53,7 +55,7 @@ class ActivationView(QWidget):
         self.p_f.setXRange(-5, 5, padding=0)
         self.p_f.setYRange(-2, 3, padding=0.02)
         self.p_df.setYRange(-0.1, 1.2, padding=0.02)
-        v = np.array([1.0, 2.0, 3.0, 0.5])
+        v = np.array(core.SOFTMAX_INPUT)
         k = np.arange(len(v))
         bars = pg.BarGraphItem(x=k, height=softmax(v), width=0.6, brush="#56B4E9", name="softmax")
         self.p_soft.addItem(bars)
@@ -71,7 +73,7 @@ class ActivationView(QWidget):
         self.p_soft.setYRange(0, 1.05, padding=0)
         self.p_soft.getAxis("bottom").setTicks([[(int(i), str(int(i))) for i in k]])
 
-        self.plot.metadata = lambda: {"shown": self.shown(), "softmax_input": v.tolist()}
+        self.plot.metadata = lambda: self.output()[1]
         layout = QHBoxLayout(self)
         layout.addWidget(box)
         layout.addWidget(self.plot, 1)
@@ -79,6 +81,25 @@ class ActivationView(QWidget):
 
     def shown(self) -> list[str]:
         return [n for n, cb in self.checks.items() if cb.isChecked()]
+
+    # -- experiment files and export --------------------------------------------
+    def state(self) -> dict:
+        return {"shown": self.shown()}
+
+    def set_state(self, state: dict) -> None:
+        """Tick exactly the validated ``state["shown"]``; the plots update once."""
+        for name, cb in self.checks.items():
+            cb.blockSignals(True)
+            cb.setChecked(name in state["shown"])
+            cb.blockSignals(False)
+        self._update()
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        return {("shown",): self.box}
+
+    def output(self) -> tuple[dict[str, np.ndarray], dict]:
+        """(arrays, parameters) that Export data writes (the headless computation)."""
+        return core.activation_output(self.shown())
 
     def _update(self, *_args) -> None:
         lines = []

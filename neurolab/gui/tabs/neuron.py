@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neurolab.core import export
+from neurolab.core import tabstate
+from neurolab.core.tabstate import neuron as core
+from neurolab.core.tabstate.neuron import LIVE, ONESHOT
 from neurolab.gui import dialogs
 from neurolab.gui.tabs.activation_view import ActivationView
 from neurolab.gui.tabs.base import LabTab
-from neurolab.gui.tabs.neuron_models import MODELS, ModelSpec, RunParams
+from neurolab.gui.tabs.neuron_models import MODELS, ModelSpec
 from neurolab.gui.tabs.tuning_view import TuningView
 from neurolab.gui.widgets.common import banner_label, button_row, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
@@ -32,7 +34,8 @@ from neurolab.gui.widgets.plot_panel import PlotPanel
 from neurolab.gui.widgets.stimulus_editor import StimulusEditor
 from neurolab.gui.widgets.stream_view import StreamView
 
-LIVE, ONESHOT = "live", "oneshot"
+__all__ = ["LIVE", "ONESHOT", "NeuronTab"]
+
 LIVE_CHUNK_MS = 5.0  # simulated ms per live chunk: keeps slider-to-trace latency low
 
 
@@ -42,11 +45,31 @@ class _ModelPage:
     def __init__(self, spec: ModelSpec, parent: QWidget) -> None:
         self.spec = spec
         self.params = ParamPanel(spec.params_cls(), f"{spec.name} parameters")
-        self.run = ParamPanel(RunParams(**spec.run_defaults), "Run")
+        self.run = ParamPanel(spec.run_cls(), "Run")
         self.stimulus = StimulusEditor(spec.input_unit, spec.stimulus_overrides)
         self.plot = PlotPanel(f"{spec.name} traces")
         self.view = StreamView(self.plot, spec.plots, spec.bounds, parent=parent)
-        self.view.show_window(RunParams(**spec.run_defaults).window)
+        self.view.show_window(spec.run_cls().window)
+
+    def state(self) -> dict:
+        return {
+            "params": self.params.values().as_dict(),
+            "run": self.run.values().as_dict(),
+            "stimulus": self.stimulus.state(),
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Show a validated model section without announcing anything (the tab updates
+        what depends on it once); the traces of an earlier run are dropped."""
+        self.params.set_values(state["params"], emit=False)
+        self.run.set_values(state["run"], emit=False)
+        self.stimulus.blockSignals(True)
+        try:
+            self.stimulus.set_state(state["stimulus"])
+        finally:
+            self.stimulus.blockSignals(False)
+        self.stimulus.set_dt(self.run.values().dt)
+        self.view.forget(self.run.values().window)
 
 
 class NeuronTab(LabTab):
@@ -63,6 +86,7 @@ class NeuronTab(LabTab):
             page.view.progress.connect(self._on_progress)
         self.mode = LIVE
         self._restart_pending = False
+        self._run_info: dict | None = None
         self.run_key = "hh"
         self._build()
         self._model_changed()
@@ -211,10 +235,9 @@ class NeuronTab(LabTab):
         live = self.mode == LIVE
         if live:
             chunk_ms = max(run.dt, LIVE_CHUNK_MS)
-            t_end, pace, span = None, chunk_ms / run.speed, run.window
+            pace, span = chunk_ms / run.speed, run.window
         else:
-            chunk_ms = max(run.dt, run.duration / 100)
-            t_end, pace, span = run.duration, None, run.duration
+            pace, span = None, run.duration
         self.progress.setValue(0)
         self.progress.setEnabled(not live)
         if getattr(stim, "kind", "") == "sine" and stim.frequency * run.dt > 250.0:
@@ -223,10 +246,18 @@ class NeuronTab(LabTab):
                 f"Neuron: warning — a {stim.frequency:g} Hz sine needs dt below "
                 f"{250.0 / stim.frequency:.3g} ms to be drawn faithfully (dt = {run.dt:g} ms)"
             )
-        module = spec.module
+        module, key = spec.module, self.key
         self._started = time.perf_counter()
+        # A one-shot run records what it ran with (the settings may change afterwards);
+        # a live run's export takes the settings at the time of export.
+        self._run_info = None if live else self._parameters(key, ONESHOT)
+        if live:
+            factory = lambda: module.stream(stim, params, dt=run.dt, chunk_ms=chunk_ms)  # noqa: E731
+        else:
+            # The same generator as the headless run (neurolab.core.tabstate.neuron).
+            factory = lambda: core.one_shot_stream(key, params, stim, run)  # noqa: E731
         page.view.start(
-            lambda: module.stream(stim, params, dt=run.dt, chunk_ms=chunk_ms, t_end=t_end),
+            factory,
             live=live,
             dt=run.dt,
             span=span,
@@ -326,35 +357,108 @@ class NeuronTab(LabTab):
         """Every array recorded by the last run (live: the current screenful), in time order."""
         return self.pages[self.run_key].view.recorded()
 
+    def _parameters(self, key: str, mode: str) -> dict:
+        page = self.pages[key]
+        return core.trace_parameters(
+            key,
+            mode,
+            page.params.values(),
+            page.stimulus.key(),
+            page.stimulus.stimulus(),
+            page.run.values(),
+        )
+
     def run_parameters(self) -> dict:
-        page = self.pages[self.run_key]
-        return {
-            "model": self.run_key,
-            "mode": self.mode,
-            "model_params": page.params.values().as_dict(),
-            "stimulus_kind": page.stimulus.key(),
-            "stimulus": page.stimulus.stimulus().as_dict(),
-            "run": page.run.values().as_dict(),
-        }
+        """The parameters of the last run (a one-shot run: those it ran with; live: the
+        current ones), or the current settings before any run."""
+        info = getattr(self, "_run_info", None)
+        if info is not None and info["model"] == self.run_key:
+            return info
+        return self._parameters(self.run_key, self.mode)
+
+    def export_output(self) -> tabstate.Output:
+        """What File ▸ Export data writes for the view shown (see tabstate.neuron)."""
+        view = self.views.currentWidget()
+        if view is self.tuning:
+            return tabstate.Output(*self.tuning.output(), "tuning")
+        if view is self.activations:
+            return tabstate.Output(*self.activations.output(), "activations")
+        return tabstate.Output(self.recorded_data(), self.run_parameters(), "traces")
 
     def export_data(self) -> None:
-        data = self.recorded_data()
-        if not data:
-            self.status.emit("Neuron: nothing to export yet — run a simulation first (Space)")
-            return
+        view = self.views.currentWidget()
+        if view is self.tuning:
+            name = "neuron_tuning.csv"
+        elif view is self.activations:
+            name = "neuron_activations.csv"
+        else:
+            if not self.recorded_data():
+                self.status.emit("Neuron: nothing to export yet — run a simulation first (Space)")
+                return
+            name = f"neuron_{self.run_key}.csv"
         path = dialogs.save_file(
-            self,
-            "Export data",
-            f"neuron_{self.run_key}.csv",
-            "CSV table (*.csv);;NumPy archive (*.npz)",
+            self, "Export data", name, "CSV table (*.csv);;NumPy archive (*.npz)"
         )
         if path:
             with dialogs.report_errors(self, "Export failed"):
                 self.save_data(path)
                 self.status.emit(f"Neuron: data written to {path}")
 
-    def save_data(self, path: str) -> None:
-        export.save(path, self.recorded_data(), self.run_parameters(), tab="Neuron")
+    def save_data(self, path: str) -> str:
+        """Write the shown view's data to ``path`` (CSV or NPZ) with its parameters."""
+        return tabstate.write(path, self.export_output(), self.title)
+
+    # -- experiment files ---------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "model": self.key,
+            "mode": self.mode,
+            "view": core.VIEWS[self.views.currentIndex()],
+            **{key: page.state() for key, page in self.pages.items()},
+            "tuning": self.tuning.state(),
+            "activations": self.activations.state(),
+        }
+
+    def set_state(self, state: dict) -> None:
+        for page in self.pages.values():
+            page.view.runner.cancel(wait=True)
+        self.tuning.stop()
+        for key, page in self.pages.items():
+            page.set_state(state[key])
+        self.model_box.blockSignals(True)
+        self.mode_box.blockSignals(True)
+        try:
+            self.set_model(state["model"])
+            self.set_mode(state["mode"])
+        finally:
+            self.model_box.blockSignals(False)
+            self.mode_box.blockSignals(False)
+        self._model_changed()
+        self._mode_changed()
+        self.run_key = self.key
+        self._run_info = None
+        self.progress.setValue(0)
+        self.tuning.set_model_params("lif", self.pages["lif"].params.values(), update=False)
+        self.tuning.set_model_params("hh", self.pages["hh"].params.values(), update=False)
+        self.tuning.set_state(state["tuning"])
+        self.activations.set_state(state["activations"])
+        self.views.setCurrentIndex(core.VIEWS.index(state["view"]))
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        out: dict[tuple[str, ...], QWidget] = {
+            ("model",): self.model_box,
+            ("mode",): self.mode_box,
+            ("view",): self.views.tabBar(),
+        }
+        for key, page in self.pages.items():
+            out[(key, "params")] = page.params
+            out[(key, "run")] = page.run
+            out[(key, "stimulus")] = page.stimulus
+        out[("tuning",)] = self.tuning
+        out.update({("tuning", *path): w for path, w in self.tuning.controls().items()})
+        out[("activations",)] = self.activations
+        out.update({("activations", *path): w for path, w in self.activations.controls().items()})
+        return out
 
     # -- lifecycle ------------------------------------------------------------------------
     def smoke_test(self) -> None:

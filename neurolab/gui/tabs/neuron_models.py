@@ -16,20 +16,12 @@ import numpy as np
 
 from neurolab.core import hh, lif, rate
 from neurolab.core.activations import ACTIVATIONS
-from neurolab.core.params import Param, ParamSet
+from neurolab.core.params import ParamSet
 from neurolab.core.stimulus import Constant, Stimulus
+from neurolab.core.tabstate.neuron import BOUNDS, RUN, STIMULUS_DEFAULTS, RunParams
 from neurolab.gui.widgets.stream_view import Bounds, Curve, PlotSpec
 
-
-class RunParams(ParamSet):
-    """How a Neuron-tab run is done (one set per model, with per-model starting values)."""
-
-    dt = Param(0.025, 0.001, 1.0, 0.005, "ms", "Integration time step", log=True)
-    window = Param(200.0, 20.0, 2000.0, 10.0, "ms", "Width of the live oscilloscope screen")
-    speed = Param(
-        200.0, 10.0, 5000.0, 10.0, "ms/s", "Live mode: simulated ms per real second", log=True
-    )
-    duration = Param(500.0, 10.0, 10_000.0, 10.0, "ms", "One-shot mode: simulated duration")
+__all__ = ["MODELS", "ModelSpec", "RunParams"]
 
 
 @dataclass
@@ -40,7 +32,7 @@ class ModelSpec:
     params_cls: type[ParamSet]
     input_unit: str
     plots: list[PlotSpec]
-    run_defaults: dict[str, float]
+    run_cls: type[RunParams]
     stimulus_overrides: dict[str, dict] = field(default_factory=dict)
     equations: Callable[[Any, Stimulus], str] = lambda p, s: ""
     bounds: Bounds = field(default_factory=Bounds)
@@ -116,13 +108,9 @@ MODELS: dict[str, ModelSpec] = {
             ),
             PlotSpec("input", "µA/cm²", [Curve("I_in", "I_in", 6)]),
         ],
-        run_defaults={"dt": 0.025},
-        # Even ±100 µA/cm² keeps V within a few hundred mV; gates are fractions.
-        bounds=Bounds(
-            {"V": (-2000.0, 2000.0), "m": (-0.05, 1.05), "h": (-0.05, 1.05), "n": (-0.05, 1.05)},
-            " (Hodgkin–Huxley is accurate at dt ≤ 0.025 ms)",
-        ),
-        stimulus_overrides={"ramp": {"duration": 200.0}},
+        run_cls=RUN["hh"],
+        bounds=BOUNDS["hh"],
+        stimulus_overrides=STIMULUS_DEFAULTS["hh"],
         equations=_hh_equations,
     ),
     "lif": ModelSpec(
@@ -137,15 +125,9 @@ MODELS: dict[str, ModelSpec] = {
             ),
             PlotSpec("input J", "", [Curve("I_in", "J", 6)]),
         ],
-        run_defaults={"dt": 0.1},
-        stimulus_overrides={
-            "constant": {"amplitude": 1.5},
-            "step": {"amplitude": 1.5},
-            "pulse train": {"amplitude": 4.0, "width": 10.0},
-            "ramp": {"start": 0.0, "end": 3.0},
-            "sine": {"amplitude": 1.0, "offset": 1.2},
-            "noise": {"mean": 1.2, "sigma": 0.5},
-        },
+        run_cls=RUN["lif"],
+        bounds=BOUNDS["lif"],
+        stimulus_overrides=STIMULUS_DEFAULTS["lif"],
         equations=_lif_equations,
     ),
     "rate": ModelSpec(
@@ -158,15 +140,9 @@ MODELS: dict[str, ModelSpec] = {
             PlotSpec("input I", "", [Curve("I_in", "I", 6)]),
             PlotSpec("output y", "", [Curve("y", "y = σ(z)", 0)]),
         ],
-        run_defaults={"dt": 0.1},
-        stimulus_overrides={
-            "constant": {"amplitude": 1.0},
-            "step": {"amplitude": 2.0},
-            "pulse train": {"amplitude": 2.0},
-            "ramp": {"start": -5.0, "end": 5.0},
-            "sine": {"amplitude": 3.0, "offset": 0.0},
-            "noise": {"mean": 0.0, "sigma": 1.0},
-        },
+        run_cls=RUN["rate"],
+        bounds=BOUNDS["rate"],
+        stimulus_overrides=STIMULUS_DEFAULTS["rate"],
         equations=_rate_equations,
     ),
 }

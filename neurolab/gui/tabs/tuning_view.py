@@ -15,24 +15,22 @@ from PySide6.QtWidgets import (
 )
 
 from neurolab.core import hh, lif, tuning
-from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.core.params import ParamError, ParamSet
+from neurolab.core.tabstate import neuron as core
+from neurolab.core.tuning import FISweepParams
 from neurolab.gui.widgets.common import control_column, message_label
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PlotPanel
 from neurolab.gui.worker import Runner
 
-
-class FISweepParams(ParamSet):
-    """The input ranges and run length of the simulated F–I curves."""
-
-    I_max = Param(20.0, 1.0, 100.0, 0.5, "µA/cm²", "HH: largest input current of the sweep")
-    J_max = Param(5.0, 1.1, 50.0, 0.1, "", "LIF: largest input J of the sweep")
-    points = Param(81, 5, 400, 1, "", "Number of input values in each sweep", integer=True)
-    duration = Param(1000.0, 100.0, 5000.0, 50.0, "ms", "Simulated time per input value")
-    t_skip = Param(200.0, 0.0, 1000.0, 10.0, "ms", "HH: initial transient left out of the rate")
+__all__ = ["FISweepParams", "TuningView"]
 
 
 class TuningView(QWidget):
+    """The LIF curve and the population follow every change at once; the HH curve takes
+    a fraction of a second, so it is recomputed when the view is shown (or at once if it
+    is on screen) after a change of the sweep or of the HH parameters."""
+
     status = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -47,10 +45,11 @@ class TuningView(QWidget):
         self.lif_runner.chunk.connect(self._lif_chunk)
         self.lif_runner.failed.connect(lambda t: self._error("LIF F–I", t))
         self.hh_rates: np.ndarray | None = None
+        self._hh_key: tuple | None = None  # the settings hh_rates (or the run) belong to
 
         controls = QVBoxLayout()
         self.sweep = ParamPanel(FISweepParams(), "F–I sweeps")
-        self.sweep.changed.connect(lambda _: self.update_lif())
+        self.sweep.changed.connect(lambda _: self._sweep_changed())
         controls.addWidget(self.sweep)
         hh_box = QGroupBox("Hodgkin–Huxley F–I")
         hl = QVBoxLayout(hh_box)
@@ -108,12 +107,7 @@ class TuningView(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(scroll)
         layout.addWidget(self.plot, 1)
-        self.plot.metadata = lambda: {
-            "sweep": self.sweep.values().as_dict(),
-            "population": self.population.values().as_dict(),
-            "lif_params": self.lif_params.as_dict(),
-            "hh_params": self.hh_params.as_dict(),
-        }
+        self.plot.metadata = self.parameters
         self.update_lif()
         self.update_population()
 
@@ -121,17 +115,86 @@ class TuningView(QWidget):
         # The HH curve takes a fraction of a second: draw it the first time the
         # view is shown rather than greet the student with an empty plot.
         super().showEvent(event)
-        if self.hh_rates is None and self.hh_runner.state == "idle":
+        if self._hh_key != self._current_hh_key() or (
+            self.hh_rates is None and self.hh_runner.state == "idle"
+        ):
             self.compute_hh()
 
     # -- parameters from the Neuron tab --------------------------------------------
-    def set_model_params(self, key: str, params: ParamSet) -> None:
+    def set_model_params(self, key: str, params: ParamSet, update: bool = True) -> None:
+        """The Neuron tab's LIF or HH parameters changed; ``update=False`` only stores
+        them (a state being loaded updates everything once afterwards)."""
         if key == "lif":
             self.lif_params = params
-            self.update_lif()
-            self.update_population()
+            if update:
+                self.update_lif()
+                self.update_population()
         elif key == "hh":
             self.hh_params = params
+            if update:
+                self._hh_stale()
+
+    def _sweep_changed(self) -> None:
+        self.update_lif()
+        self._hh_stale()
+
+    def _current_hh_key(self) -> tuple:
+        s = self.sweep.values()
+        return (s.I_max, s.points, s.duration, s.t_skip, tuple(self.hh_params.as_dict().items()))
+
+    def _hh_stale(self) -> None:
+        """The HH curve no longer matches the settings: recompute it now if the view is on
+        screen, else clear it (it is recomputed when the view is next shown)."""
+        if self._closed or self._hh_key == self._current_hh_key():
+            return
+        if self.isVisible():
+            self.compute_hh()
+        else:
+            self.hh_runner.cancel(wait=False)
+            self.hh_rates, self._hh_key = None, None
+            self.hh_curve.setData([], [])
+            self.hh_progress.setValue(0)
+
+    # -- experiment files ----------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "sweep": self.sweep.values().as_dict(),
+            "population": self.population.values().as_dict(),
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Show validated sweep and population settings (the model parameters come from
+        the tab by :meth:`set_model_params`); starts only the cheap LIF update, and the HH
+        curve if the view is on screen."""
+        self.stop()
+        self.sweep.set_values(state["sweep"], emit=False)
+        self.population.set_values(state["population"], emit=False)
+        self.message.clear()
+        self.update_lif()
+        self.update_population()
+        self._hh_key = ("reload",)  # whatever was drawn belongs to other settings
+        self._hh_stale()
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        return {("sweep",): self.sweep, ("population",): self.population}
+
+    def stop(self) -> None:
+        self.hh_runner.cancel(wait=True)
+        self.lif_runner.cancel(wait=True)
+
+    # -- export ---------------------------------------------------------------------
+    def parameters(self) -> dict:
+        return core.tuning_output_parameters(
+            self.sweep.values(), self.population.values(), self.lif_params, self.hh_params
+        )
+
+    def output(self) -> tuple[dict[str, np.ndarray], dict]:
+        """(arrays, parameters) that Export data writes: the headless computation, with
+        the HH rates already drawn when they belong to the current settings."""
+        done = self.hh_rates if self._hh_key == self._current_hh_key() else None
+        return core.tuning_output(
+            self.sweep.values(), self.population.values(), self.lif_params, self.hh_params, done
+        )
 
     def _error(self, what: str, text: str) -> None:
         last = text.strip().splitlines()[-1]
@@ -143,13 +206,12 @@ class TuningView(QWidget):
         if self._closed:  # a throttled slider change can arrive after shutdown
             return
         s = self.sweep.values()
-        J_fine = np.linspace(0.0, s.J_max, 500)
+        J_fine, J = tuning.lif_sweep_inputs(s)
         self.lif_curve.setData(J_fine, lif.rate(J_fine, self.lif_params))
-        J = np.linspace(0.0, s.J_max, min(s.points, 60))
         params, duration = self.lif_params, s.duration
 
         def work():
-            yield J, lif.fi_curve(J, duration, 0.1, params)
+            yield J, lif.fi_curve(J, duration, tuning.LIF_SIM_DT, params)
 
         self.lif_runner.start(work)
 
@@ -162,20 +224,21 @@ class TuningView(QWidget):
         if self._closed:
             return
         s = self.sweep.values()
-        if s.t_skip >= s.duration:
-            self.message.setText(
-                f"t_skip ({s.t_skip:g} ms) must be shorter than the duration ({s.duration:g} ms)."
-            )
+        problem = tuning.hh_sweep_problem(s)
+        self.hh_rates = None
+        self.hh_curve.setData([], [])
+        self._hh_key = self._current_hh_key()
+        if problem:
+            self.hh_runner.cancel(wait=False)
+            self.message.setText(problem)
             return
         self.message.clear()
-        currents = np.linspace(0.0, s.I_max, s.points)
-        self._hh_currents = currents
+        self._hh_currents = tuning.hh_sweep_currents(s)
         params = self.hh_params
         self.hh_progress.setValue(0)
         self.status.emit("Tuning: computing the HH F–I curve…")
-        self.hh_runner.start(
-            lambda: hh.fi_curve_stream(currents, s.duration, 0.025, s.t_skip, params)
-        )
+        # The same sweep as the headless export (neurolab.core.tabstate.neuron).
+        self.hh_runner.start(lambda: core.hh_rates(s, params))
 
     def _hh_chunk(self, item) -> None:
         fraction, rates = item
@@ -193,7 +256,7 @@ class TuningView(QWidget):
             self.message.setText(str(err))
             return
         self.message.clear()
-        x = np.linspace(-1.0, 1.0, 201)
+        x = core.POPULATION_X
         rates = pop.rates(x)
         for c in self.pop_curves:
             self.p3.removeItem(c)

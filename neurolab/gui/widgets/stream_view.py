@@ -10,14 +10,14 @@ what to draw with :class:`PlotSpec` and decide what to run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from neurolab.core.tabstate.neuron import Bounds, Recording, split_chunk
 from neurolab.gui.widgets.plot_panel import PlotPanel
-from neurolab.gui.widgets.recording import Recording
 from neurolab.gui.widgets.sweep import SweepBuffer
 from neurolab.gui.worker import Runner
 
@@ -42,30 +42,6 @@ class PlotSpec:
     spikes: str | None = None  # chunk attribute holding spike times to mark on this plot
     spike_level: float = 0.0  # y of the spike markers
     threshold: float | None = None  # a dashed horizontal line
-
-
-@dataclass
-class Bounds:
-    """Physical range of traced states: a value outside means the integration diverged."""
-
-    limits: dict[str, tuple[float, float]] = field(default_factory=dict)
-    advice: str = ""
-
-    def first_violation(self, values: dict[str, np.ndarray]) -> tuple[str, int] | None:
-        """(field, first index) where the values leave the finite physical range, or None."""
-        first: tuple[str, int] | None = None
-        for name, x in values.items():
-            lo, hi = self.limits.get(name, (-np.inf, np.inf))
-            with np.errstate(invalid="ignore"):
-                bad = ~np.isfinite(x) | (x < lo) | (x > hi)
-            # A NaN trace (e.g. no presynaptic neuron) is "absent", not diverged.
-            if np.isnan(x).all():
-                continue
-            if bad.any():
-                i = int(np.argmax(bad))
-                if first is None or i < first[1]:
-                    first = (name, i)
-        return first
 
 
 class StreamView(QObject):
@@ -195,6 +171,18 @@ class StreamView(QObject):
             if ps.y_range is not None:
                 plot.setYRange(*ps.y_range, padding=0.02)
 
+    def forget(self, width: float) -> None:
+        """Stop (and wait), drop what was recorded and show the empty screen ``width`` ms
+        wide with the hint, as before the first run (new settings loaded)."""
+        self.runner.cancel(wait=True)
+        self._timer.stop()
+        self.clear()
+        self.sweep = self.recording = None
+        self._spikes = {}
+        self.completed = False
+        self.show_window(width)
+        self.hint.show()
+
     def show_window(self, width: float) -> None:
         """Fix the time axis to [0, width] ms and centre the hint in it."""
         for plot in self.plots:
@@ -204,23 +192,21 @@ class StreamView(QObject):
 
     # -- results ------------------------------------------------------------------
     def _on_chunk(self, chunk) -> None:
-        values = {f: np.asarray(getattr(chunk, f), dtype=float) for f in self.fields}
-        spikes = {name: np.asarray(getattr(chunk, name), dtype=float) for name in self.spike_items}
-        bad = self.bounds.first_violation(values)
+        # The same cut as the headless one-shot run (neurolab.core.tabstate.neuron).
+        t, values, spikes, bad = split_chunk(
+            chunk, self.fields, list(self.spike_items), self.bounds
+        )
+        self._keep(t, values, spikes)
         if bad is not None:
-            name, i = bad
-            t_bad = float(chunk.t[i])
-            self._keep(chunk.t[:i], {f: v[:i] for f, v in values.items()}, {})
             self.runner.cancel(wait=False)
             self._dirty = True
             self.diverged.emit(
-                f"The simulation diverged at t = {t_bad:.3f} ms: {name} reached "
-                f"{float(values[name][i]):.3g}, outside its physical range. The plots keep "
+                f"The simulation diverged at t = {bad.t:.3f} ms: {bad.name} reached "
+                f"{bad.value:.3g}, outside its physical range. The plots keep "
                 f"the last good state. Try a smaller time step dt{self.bounds.advice} or a "
                 "smaller input."
             )
             return
-        self._keep(chunk.t, values, spikes)
         if not self.live:
             self.progress.emit(int(100 * float(chunk.t[-1]) / self._span))
         self._dirty = True
