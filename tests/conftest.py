@@ -67,3 +67,14 @@ def settings(tmp_path):
     from PySide6.QtCore import QSettings
 
     return QSettings(str(tmp_path / "neurolab.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture(autouse=True)
+def _unsaved_changes_are_discarded_unless_a_test_says_otherwise(monkeypatch):
+    """Closing a window with unsaved changes asks (a modal box that would hang a headless
+    test); by default the answer is "discard". Tests of the question replace it."""
+    try:
+        from neurolab.gui import dialogs
+    except ImportError:  # the core tests run without Qt too
+        return
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda parent, name: "discard")

@@ -40,7 +40,7 @@ class LessonPanel(QWidget):
         )
         layout.addWidget(self.title)
         layout.addWidget(self.text, 1)
-        layout.addWidget(buttons)
+        layout.addLayout(buttons)
         self.setMinimumWidth(260)
 
     def show_lesson(self, lesson: Lesson) -> None:

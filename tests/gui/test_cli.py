@@ -1,10 +1,13 @@
-"""The neurolab command: --version, --smoke-test, and the pyqtgraph/PySide6 pin."""
+"""The neurolab command: --version, --smoke-test, the headless runner (neurolab run),
+and the pyqtgraph/PySide6 pin."""
 
 import os
 import subprocess
 import sys
 import textwrap
 
+import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 
 from neurolab import __version__
@@ -73,3 +76,65 @@ def test_no_display_says_what_to_do_instead_of_aborting():
     )
     assert r.returncode == 2, r.stderr[-2000:]
     assert "no display" in r.stderr and "QT_QPA_PLATFORM=offscreen" in r.stderr
+
+
+def _experiment_file(tmp_path, tab="Synapse"):
+    from neurolab.core import experiment, tabstate
+
+    exp = experiment.validate(
+        {"format": experiment.FORMAT, "schema": 1, "active_tab": tab, "tabs": {}},
+        tabstate.SCHEMA,
+    )
+    path = tmp_path / f"exp{experiment.SUFFIX}"
+    experiment.save(exp, path)
+    return path, exp
+
+
+def test_run_writes_what_the_tab_computes(tmp_path):
+    from neurolab.core import export, tabstate
+
+    path, exp = _experiment_file(tmp_path)
+    for suffix in ("npz", "csv"):
+        out = tmp_path / f"out.{suffix}"
+        r = _run(["-m", "neurolab", "run", str(path), "--out", str(out)])
+        assert r.returncode == 0, r.stderr
+        assert f"written to {out}" in r.stdout
+        ref = tmp_path / f"ref.{suffix}"
+        tabstate.write(ref, tabstate.compute(exp), "Synapse")
+        read = export.read_npz if suffix == "npz" else export.read_csv
+        (got, meta), (want, want_meta) = read(out), read(ref)
+        assert set(got) == set(want)
+        for k in want:
+            np.testing.assert_array_equal(got[k], want[k])
+        assert meta["params"] == want_meta["params"] and meta["tab"] == "Synapse"
+        assert meta["version"] == __version__ and meta["created"]
+    # --tab picks another tab than the active one.
+    out = tmp_path / "other.npz"
+    r = _run(["-m", "neurolab", "run", str(path), "--out", str(out), "--tab", "Network"])
+    assert r.returncode == 0, r.stderr
+    assert export.read_npz(out)[1]["tab"] == "Network"
+
+
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("{ not json", "not valid JSON"),
+        ('{"format": "neurolab-experiment", "schema": 1, "tabs": {"Brain": {}}}', "'Brain'"),
+        (b"\x89PNG\r\n", "not UTF-8"),
+    ],
+)
+def test_run_refuses_a_bad_file_in_one_line(tmp_path, content, words):
+    path = tmp_path / "bad.neurolab.json"
+    (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
+    out = tmp_path / "out.npz"
+    r = _run(["-m", "neurolab", "run", str(path), "--out", str(out)])
+    assert r.returncode != 0
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0] and str(path) in lines[0]
+    assert not out.exists()
+
+
+def test_run_refuses_an_unknown_output_format(tmp_path):
+    path, _ = _experiment_file(tmp_path)
+    r = _run(["-m", "neurolab", "run", str(path), "--out", str(tmp_path / "x.xlsx")])
+    assert r.returncode == 1 and ".npz or .csv" in r.stderr
