@@ -107,7 +107,17 @@ CHAIN_STIMULUS_DEFAULTS: dict[str, dict[str, float]] = {
 CHAIN_STIMULI: dict[str, type[Stimulus]] = {
     k: _with_defaults(cls, **CHAIN_STIMULUS_DEFAULTS.get(k, {})) for k, cls in STIMULI.items()
 }
-FILTER_TRAINS: dict[str, type[SpikeTrain]] = dict(TRAINS)
+
+
+class ExplicitKind(ParamSet):
+    """The explicit kind's (empty) parameters: its list is the "times" section."""
+
+    kind = EXPLICIT
+
+
+FILTER_TRAINS: dict[str, type[ParamSet]] = {
+    k: ExplicitKind if k == EXPLICIT else c for k, c in TRAINS.items()
+}
 #: Without a raster to click, the chain has no explicit list.
 CHAIN_TRAINS: dict[str, type[SpikeTrain]] = {k: c for k, c in TRAINS.items() if k != EXPLICIT}
 

@@ -208,6 +208,9 @@ class ChainView(QWidget):
         self.banner.hide()
         run, chain, source = self.run.values(), self.chain(), self.source()
         self._run = run
+        # What the stream runs with: an announcement of the same values (a panel's
+        # delayed one, after Start) must not restart a random train mid-run.
+        self._sent = {"params": chain.copy(), "stimulus": source.copy()}
         self.stimulus.set_dt(run.dt)
         chunk_ms = max(run.dt, LIVE_CHUNK_MS)
         self.view.start(
@@ -225,14 +228,18 @@ class ChainView(QWidget):
         return self.view.state != "idle"
 
     def _params_changed(self, _params) -> None:
-        if self._running():
-            self.view.send({"params": self.chain()})
+        self._send("params", self.chain())
 
     def _source_edited(self, _source) -> None:
         if self.source_box.currentData() == TRAIN and not self.train.usable():
             return
-        if self._running():
-            self.view.send({"stimulus": self.source()})
+        self._send("stimulus", self.source())
+
+    def _send(self, key: str, value) -> None:
+        """Hand a changed chain or source to the running stream (only if it changed)."""
+        if self._running() and value != self._sent[key]:
+            self._sent[key] = value.copy()
+            self.view.send({key: value})
 
     def _source_changed(self, index: int) -> None:
         self.source_stack.setCurrentIndex(index)
