@@ -666,8 +666,10 @@ def stream_lif(
     ``gen.send({"params": LIFParams(...)})`` changes τ_m / t_ref,
     ``gen.send({"stimulus": J})`` the bias (number or length N) and
     ``gen.send({"record": [i, ...]})`` the recorded neurons (``chunk.record``
-    names them), from the next chunk; the state carries over.  Chunks
-    concatenated equal :func:`simulate_lif` over the same time.
+    names them) and ``gen.send({"t_end": ms})`` when the stream ends (None:
+    never; a time already passed ends it after this chunk), from the next
+    chunk; the state carries over.  Chunks concatenated equal
+    :func:`simulate_lif` over the same time, however the run is chunked.
     """
     p = LIFParams.coerce(params)
     state = _NetState(W, v0, tau_s, record)
@@ -681,7 +683,12 @@ def stream_lif(
         chunk = LIFNetworkChunk(
             (k_start + np.arange(n)) * dt, spk_t, spk_i, rate, v_rec, s_rec, state.record.copy()
         )
-        updates = check_updates((yield chunk), extra=("record",))
+        sent = yield chunk
+        if sent and "t_end" in sent:
+            sent = dict(sent)
+            t_end = sent.pop("t_end")
+            n_total = None if t_end is None else _n_steps(t_end, dt)
+        updates = check_updates(sent, extra=("record",))
         if "record" in updates:
             state.set_record(updates["record"])
         if "params" in updates:

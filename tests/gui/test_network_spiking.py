@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QApplication
 
 from neurolab.core import export
 from neurolab.core.network import random_network, simulate_lif
-from neurolab.gui.tabs import network_spiking
+from neurolab.core.tabstate import network as tabstate_network
 from neurolab.gui.tabs.network_spiking import (
     BiasParams,
     NetworkBuildParams,
@@ -26,6 +26,7 @@ def view(qtbot):
     qtbot.waitExposed(v)
     v.net.set_value("N", 200)
     v.screen.set_value("speed", 5000.0)
+    v.run_panel.set_value("stop_after", 600_000.0)  # these tests run until stopped
     yield v
     v.shutdown()
 
@@ -38,7 +39,7 @@ def test_raster_receives_the_same_spikes_as_the_core(view, qtbot):
     view.start_button.click()
     _wait_for_time(qtbot, view, 100.0)
     view.stop_button.click()
-    qtbot.waitUntil(lambda: view.state == "idle" and not running_threads(), timeout=5000)
+    qtbot.waitUntil(lambda: view.run_state == "idle" and not running_threads(), timeout=5000)
     assert view.frames > 0
     data = view.data()
     assert data["spike_times"].size > 0
@@ -101,7 +102,7 @@ def test_too_many_synapses_are_refused_with_the_limit(view, qtbot):
     view.net.set_value("N", 20_000)
     view.net.set_value("p", 0.5)
     view.start_button.click()
-    assert view.state == "idle"
+    assert view.run_state == "idle"
     assert view.banner.isVisible() and "the limit is about 20,000,000" in view.banner.text()
     assert "gives about 199,990,000 synapses" in view.banner.text()
     # A valid change clears the refusal.
@@ -210,18 +211,18 @@ def test_a_network_change_equal_to_the_running_one_is_ignored(view, qtbot):
 def test_restarting_a_paused_run_keeps_it_paused(view, qtbot):
     first = _started(view, qtbot)
     view.start_button.click()
-    assert view.state == "paused"
+    assert view.run_state == "paused"
     statuses = []
     view.status.connect(statuses.append)
     view.net.set_value("seed", 7)
     assert view.runner.run_id == first + 1
-    assert view.state == "paused" and view.start_button.text() == "Resume"
+    assert view.run_state == "paused" and view.start_button.text() == "Resume"
     assert "kept paused" in statuses[-1] and "seed = 7" in statuses[-1]
     qtbot.waitUntil(lambda: view.built is not None, timeout=10_000)  # built while paused
     qtbot.wait(150)
     assert view.t_now == 0.0  # ... but not run
     view.start_button.click()
-    assert view.state == "running"
+    assert view.run_state == "running"
     qtbot.waitUntil(lambda: view.t_now > 10.0, timeout=10_000)
 
 
@@ -327,7 +328,7 @@ def test_close_during_a_big_build_is_prompt(qtbot):
 def test_a_csv_leaves_out_weights_beyond_the_limit(view, qtbot, tmp_path, monkeypatch):
     from neurolab.gui.tabs.network import NetworkTab
 
-    monkeypatch.setattr(network_spiking, "CSV_MAX_SYNAPSES", 100)
+    monkeypatch.setattr(tabstate_network, "CSV_MAX_SYNAPSES", 100)
     tab = NetworkTab()
     qtbot.addWidget(tab)
     tab.views.setCurrentWidget(tab.spiking)

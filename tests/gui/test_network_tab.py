@@ -29,7 +29,7 @@ def test_space_runs_the_spiking_view_and_close_leaves_no_thread(window, qtbot):
     window.run_action.trigger()
     qtbot.waitUntil(lambda: tab.spiking.raster.image().sum() > 0, timeout=20_000)
     window.run_action.trigger()
-    assert tab.spiking.state == "paused"
+    assert tab.spiking.run_state == "paused"
     window.close()
     assert running_threads() == []
 

@@ -31,30 +31,31 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from scipy.special import expit
 
-from neurolab.core.approximation import TARGETS, ApproxResult, approximate, parse_expression
-from neurolab.core.params import Choice, Param, ParamSet
+from neurolab.core.approximation import ApproxResult
+from neurolab.core.tabstate.network import (  # noqa: F401 (SWEEP_N, X, max_error_sweep: re-exported)
+    BUILTIN,
+    DEFAULT_EXPRESSION,
+    N_MAX,
+    SWEEP_N,
+    TYPED,
+    ApproxParams,
+    X,
+    approximation,
+    approximation_arrays,
+    approximation_parameters,
+    max_error_sweep,
+    sweep_for,
+    target_function,
+    typed_target,
+    with_current,
+)
 from neurolab.gui.widgets.common import control_column, message_label
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
 
-X = np.linspace(0.0, 1.0, 1001)  # evaluation grid: max |f − G| is taken over these points
 MAX_PIECES_DRAWN = 60  # more faint pieces than this are unreadable (and slow to draw)
-N_MAX = 200
-#: N values of the error sweep: log-spaced, so the log–log curve is evenly sampled.
-SWEEP_N = np.unique(np.round(np.geomspace(1, N_MAX, 40)).astype(int))
 EXPRESSION_PAUSE_MS = 600  # a typed expression is applied after this pause (or on Enter)
-DEFAULT_EXPRESSION = "exp(-2*x) * sin(6*pi*x)"
-TYPED = "typed f(x)"
-
-#: Target chooser entry → (key in core TARGETS, formula shown to the student).
-BUILTIN: dict[str, tuple[str, str]] = {
-    "sine": ("sine", "sin(2πx)"),
-    "|x − 0.5|": ("abs", "|x − 0.5|"),
-    "step": ("step", "1 for x ≥ 0.5, 0 below"),
-    "polynomial": ("polynomial", "4x³ − 6x² + 2.5x"),
-}
 ALLOWED_TEXT = "numbers, x, pi, e, + − * / ** ( ) and sin cos exp log sqrt abs tanh"
 
 
@@ -74,62 +75,6 @@ def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
     return [ticks, []]
 
 
-class ApproxParams(ParamSet):
-    """What the universal-approximation construction is built from."""
-
-    target = Choice(
-        "sine",
-        (*BUILTIN, TYPED),
-        "The function f on [0, 1] to approximate; choose “typed f(x)” to enter your own",
-        label="target f",
-    )
-    n_pieces = Param(
-        10,
-        1,
-        N_MAX,
-        1,
-        "",
-        "Number N of equal pieces of [0, 1]; each is a box of height f(midpoint)",
-        integer=True,
-        log=True,
-        label="pieces N",
-    )
-    steepness = Param(
-        1000.0,
-        1.0,
-        10000.0,
-        1.0,
-        "",
-        "Steepness w of each sigmoid σ(w (x − b)), dimensionless like x: "
-        "large w makes it a sharp threshold",
-        log=True,
-        label="steepness w",
-    )
-
-
-def max_error_sweep(
-    f: Callable[[np.ndarray], np.ndarray], ns: np.ndarray, steepness: float, x: np.ndarray
-) -> np.ndarray:
-    """max |f − G| over ``x`` for each number of pieces in ``ns``, as :func:`approximate`
-    computes it (open ends), vectorised.
-
-    With open ends G telescopes to h_1 + Σ_k (h_{k+1} − h_k) H(x; e_k) over the inner
-    edges e_k, so N pieces cost N − 1 sigmoids and one matrix product.
-    """
-    x = np.asarray(x, dtype=float)
-    fx = np.broadcast_to(np.asarray(f(x), dtype=float), x.shape)
-    out = np.empty(len(ns))
-    for i, n in enumerate(ns):
-        edges = np.linspace(0.0, 1.0, int(n) + 1)
-        mids = 0.5 * (edges[:-1] + edges[1:])
-        h = np.broadcast_to(np.asarray(f(mids), dtype=float), mids.shape)
-        G = np.full(x.shape, h[0])
-        if n > 1:
-            G = G + np.diff(h) @ expit(steepness * (x[None, :] - edges[1:-1, None]))
-        out[i] = np.max(np.abs(fx - G))
-    return out
-
-
 class ApproximationView(QWidget):
     """Target, approximation G, its pieces and max |f − G| (also against N).
 
@@ -143,7 +88,7 @@ class ApproximationView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._typed_f = parse_expression(DEFAULT_EXPRESSION)
+        self._typed_f = typed_target(DEFAULT_EXPRESSION)
         self._good_text = DEFAULT_EXPRESSION  # the typed expression currently drawn
         self._last_tried = DEFAULT_EXPRESSION
         self._sweep_key: tuple | None = None
@@ -302,14 +247,7 @@ class ApproximationView(QWidget):
         text = self.expression.text()
         self._last_tried = text
         try:
-            f = parse_expression(text)
-            values = f(X)
-            bad = ~np.isfinite(values)
-            if bad.any():
-                raise ValueError(
-                    f"f(x) is not finite at x = {X[bad][0]:g}; "
-                    "use a function defined on all of [0, 1]"
-                )
+            f = typed_target(text)
             n = self.params.values().n_pieces
             mids = (np.arange(n) + 0.5) / n
             if not np.isfinite(f(mids)).all():
@@ -346,7 +284,7 @@ class ApproximationView(QWidget):
     def _target_function(self, target: str) -> Callable[[np.ndarray], np.ndarray]:
         if target == TYPED:
             return self._typed_f
-        return TARGETS[BUILTIN[target][0]]
+        return target_function(target, self._good_text)
 
     # -- computation --------------------------------------------------------------------------
     def update_all(self) -> bool:
@@ -358,11 +296,11 @@ class ApproximationView(QWidget):
         if not typed:
             self.formula.setText(f"f(x) = {BUILTIN[p.target][1]}")
         f = self._target_function(p.target)
-        with np.errstate(all="ignore"):
-            r = approximate(f, p.n_pieces, p.steepness, X)
-        if not (np.isfinite(r.G).all() and np.isfinite(r.max_error)):
+        try:
+            r = approximation(f, p)
+        except ValueError as err:
             # Only a typed f can do this: finite on the grid, infinite at a piece's midpoint.
-            reason = f"with N = {p.n_pieces}, f is not finite at a piece's midpoint"
+            reason = str(err)
             if self.result is not None:  # take the refused N back, as ParamPanel does
                 good_n = len(self.result.heights)
                 self.params.set_values(p.copy(n_pieces=good_n), emit=False)
@@ -373,17 +311,10 @@ class ApproximationView(QWidget):
         self.result = r
         key = (p.target, self._good_text if typed else "", p.steepness)
         if key != self._sweep_key:
-            with np.errstate(all="ignore"):
-                self._sweep_cache = max_error_sweep(f, SWEEP_N, p.steepness, X)
+            self._sweep_cache = sweep_for(f, p.steepness)
             self._sweep_key = key
         # The current N joins the sweep, so its marker sits on the curve.
-        i = int(np.searchsorted(SWEEP_N, p.n_pieces))
-        if i < len(SWEEP_N) and SWEEP_N[i] == p.n_pieces:
-            self.sweep_n, self.sweep_err = SWEEP_N.copy(), self._sweep_cache.copy()
-            self.sweep_err[i] = r.max_error
-        else:
-            self.sweep_n = np.insert(SWEEP_N, i, p.n_pieces)
-            self.sweep_err = np.insert(self._sweep_cache, i, r.max_error)
+        self.sweep_n, self.sweep_err = with_current(self._sweep_cache, p.n_pieces, r.max_error)
         self._draw()
         return True
 
@@ -460,29 +391,44 @@ class ApproximationView(QWidget):
 
     # -- export and checks ------------------------------------------------------------------
     def parameters(self) -> dict:
-        p = self.params.values()
-        return {
-            "target": p.target,
-            "expression": self._good_text,
-            "n_pieces": p.n_pieces,
-            "steepness": p.steepness,
-            "show_pieces": self.show_pieces.isChecked(),
-        }
+        return approximation_parameters(
+            self.params.values(), self._good_text, self.show_pieces.isChecked()
+        )
 
     def data(self) -> dict[str, np.ndarray]:
         """x, f, G, every weighted piece (column j of ``pieces`` is piece j), the partition,
         the heights f(a_j), and the N sweep with its errors."""
-        r = self.result
+        return approximation_arrays(self.result, self.sweep_n, self.sweep_err)
+
+    # -- experiment files ---------------------------------------------------------------------
+    def state(self) -> dict:
+        """The settings as ``tabstate.network.APPROXIMATION`` declares them."""
         return {
-            "x": r.x.copy(),
-            "target": r.target.copy(),
-            "G": r.G.copy(),
-            "pieces": r.pieces.T.copy(),
-            "edges": r.edges.copy(),
-            "heights": r.heights.copy(),
-            "max_error": np.array([r.max_error]),
-            "sweep_N": self.sweep_n.astype(float),
-            "sweep_max_error": self.sweep_err.copy(),
+            "approximation": self.params.values().as_dict(),
+            "expression": self._good_text,
+            "show_pieces": self.show_pieces.isChecked(),
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Show a validated state (its typed f(x) is checked already), recomputed once."""
+        self._pause.stop()
+        text = state["expression"]
+        self._typed_f, self._good_text, self._last_tried = typed_target(text), text, text
+        self.expression.setText(text)
+        self.expr_message.hide()
+        self.params.set_values(state["approximation"], emit=False)
+        self.params.clear_message()
+        self._shown = self.params.values()
+        self.show_pieces.blockSignals(True)
+        self.show_pieces.setChecked(bool(state["show_pieces"]))
+        self.show_pieces.blockSignals(False)
+        self.update_all()
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        return {
+            ("approximation",): self.params,
+            ("expression",): self.expr_editor,
+            ("show_pieces",): self.show_pieces,
         }
 
     def smoke_test(self) -> None:

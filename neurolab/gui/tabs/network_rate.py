@@ -35,20 +35,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neurolab.core.activations import ACTIVATIONS
-from neurolab.core.network import RateNetwork, augmented, augmented_forward, dense_forward
-from neurolab.core.params import Choice, Param, ParamSet
+from neurolab.core.network import augmented
+from neurolab.core.params import Param, ParamSet
+from neurolab.core.tabstate.network import (
+    DEFAULT_INPUTS,
+    DEFAULT_SIZES,
+    INPUT_RANGE,
+    MAX_LAYERS,
+    MAX_NEURONS,
+    MIN_LAYERS,
+    WEIGHT_LIMIT,
+    RateNetworkParams,
+    input_vector,
+    rate_arrays,
+    rate_forward,
+    rate_parameters,
+    rate_weights,
+)
 from neurolab.gui.widgets.common import control_column, message_label
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel, index_ticks
 from neurolab.gui.widgets.weight_heatmap import WeightHeatmap
 
-MIN_LAYERS, MAX_LAYERS = 2, 5
-MAX_NEURONS = 16
-DEFAULT_SIZES = (3, 4, 2)
-DEFAULT_INPUTS = (1.0, -0.5, 0.5, -1.0)  # repeated for larger input layers
-INPUT_RANGE = 3.0
-WEIGHT_LIMIT = 100.0
 MAX_INPUT_HEIGHT = 260  # px; more input sliders scroll
 SIZES_DOC = (
     f"Neurons per layer, input first, separated by commas (e.g. 3, 4, 2): "
@@ -56,35 +64,6 @@ SIZES_DOC = (
     "Changing the sizes draws new weights from the seed."
 )
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-class RateNetworkParams(ParamSet):
-    activation = Choice(
-        "logistic",
-        tuple(ACTIVATIONS),
-        "Activation σ of every hidden and output neuron: y = σ(z)",
-        label="activation σ",
-    )
-    seed = Param(
-        0,
-        0,
-        999,
-        1,
-        "",
-        "Seed of the random draw: W ~ N(0, 1/fan-in), b ~ N(0, 0.1²); "
-        "a new seed discards typed weights",
-        integer=True,
-    )
-    scale = Param(
-        1.0,
-        0.1,
-        10.0,
-        0.01,
-        "",
-        "Multiplies every weight W (not the biases): large weights saturate σ",
-        log=True,
-        label="weight scale",
-    )
 
 
 @cache
@@ -178,7 +157,7 @@ class RateNetworkView(QWidget):
 
         # -- controls ---------------------------------------------------------------
         controls = QVBoxLayout()
-        arch = QGroupBox("Architecture")
+        arch = self.arch_box = QGroupBox("Architecture")
         al = QVBoxLayout(arch)
         row = QHBoxLayout()
         sizes_label = QLabel("layer sizes")
@@ -404,12 +383,13 @@ class RateNetworkView(QWidget):
 
     # -- weights ---------------------------------------------------------------------------
     def _draw_weights(self) -> None:
-        p = self._last
-        net = RateNetwork(self.sizes, p.activation, seed=p.seed)
-        self._base = [W.copy() for W in net.weights]
-        self.biases = [b.copy() for b in net.biases]
-        self.weights = [p.scale * W for W in self._base]
+        """New weights from the seed: typed edits are discarded."""
         self.edits = []
+        self._apply_edits()
+
+    def _apply_edits(self) -> None:
+        """Weights from the seed, the scale and the typed edits (the core's rule)."""
+        self._base, self.weights, self.biases = rate_weights(self.sizes, self._last, self.edits)
 
     def randomise(self) -> None:
         """Draw new weights and biases with the next seed."""
@@ -425,7 +405,7 @@ class RateNetworkView(QWidget):
             self.status.emit(f"Rate network: new weights from seed {p.seed}")
         else:
             if p.scale != last.scale:
-                self.weights = [p.scale * W for W in self._base]
+                self._apply_edits()
             self.status.emit(f"Rate network: {p.changes_from(last)}")
         self._show_weights()
         self.update_outputs()
@@ -459,17 +439,16 @@ class RateNetworkView(QWidget):
         k = self.shown_layer()
         W = self.weights[k - 1]
         scale = self._last.scale
+        value = float(value)
         if self.bias_check.isChecked() and i == W.shape[0]:
-            self.biases[k - 1][j] = value
             name = f"b{k}[{j}]"
-            self.edits.append({"layer": k, "param": "b", "j": j, "value": value})
+            self.edits.append({"layer": k, "param": "b", "j": int(j), "value": value})
         else:
-            W[i, j] = value
-            self._base[k - 1][i, j] = value / scale
             name = f"W{k}[{i}, {j}]"
             self.edits.append(
-                {"layer": k, "param": "W", "i": i, "j": j, "value": value, "scale": scale}
+                {"layer": k, "param": "W", "i": int(i), "j": int(j), "value": value, "scale": scale}
             )
+        self._apply_edits()
         self._clear_refusals()
         self._show_weights()
         self.update_outputs()
@@ -486,17 +465,9 @@ class RateNetworkView(QWidget):
 
     def forward(self, augmented_form: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(activities with the input first, net inputs z of layers 1…) in either form."""
-        act = self._last.activation
-        ys, zs = [self.input_values()], []
-        for W, b in zip(self.weights, self.biases, strict=True):
-            x = ys[-1]
-            if augmented_form:
-                zs.append(np.append(x, 1.0) @ augmented(W, b))
-                ys.append(augmented_forward(x, W, b, act))
-            else:
-                zs.append(x @ W + b)
-                ys.append(dense_forward(x, W, b, act))
-        return ys, zs
+        return rate_forward(
+            self.input_values(), self.weights, self.biases, self._last.activation, augmented_form
+        )
 
     def update_outputs(self) -> None:
         """Recompute every layer and redraw the bars and the comparison label."""
@@ -527,17 +498,14 @@ class RateNetworkView(QWidget):
     def parameters(self) -> dict:
         """Everything needed to redo the figure: draw from ``seed``, apply ``edits``
         (W edits give the typed value at the scale then in force), scale by ``scale``."""
-        p = self._last
-        return {
-            "sizes": list(self.sizes),
-            "activation": p.activation,
-            "seed": p.seed,
-            "scale": p.scale,
-            "inputs": self.activities[0].tolist(),
-            "augmented": self.bias_check.isChecked(),
-            "shown_layer": self.shown_layer(),
-            "edits": [dict(e) for e in self.edits],
-        }
+        return rate_parameters(
+            self.sizes,
+            self._last,
+            self.activities[0],
+            self.bias_check.isChecked(),
+            self.shown_layer(),
+            self.edits,
+        )
 
     def data(self) -> dict[str, np.ndarray]:
         """Inputs, every layer's z and y, every W and b (``W1`` connects layer 0 to 1).
@@ -547,15 +515,58 @@ class RateNetworkView(QWidget):
         ``W1_col0``, ``W1_col1``, …: ``W1_colj`` holds ``W1[:, j]``, the weights
         *into* neuron j of layer 1, and CSV row i the weights *from* neuron i.
         """
-        out: dict[str, np.ndarray] = {"x": self.activities[0].copy()}
-        for k, y in enumerate(self.activities):
-            out[f"y{k}"] = y.copy()
-        for k, z in enumerate(self.net_inputs, start=1):
-            out[f"z{k}"] = z.copy()
-        for k, (W, b) in enumerate(zip(self.weights, self.biases, strict=True), start=1):
-            out[f"W{k}"] = W.copy()
-            out[f"b{k}"] = b.copy()
-        return out
+        return rate_arrays(self.activities, self.net_inputs, self.weights, self.biases)
+
+    # -- experiment files ----------------------------------------------------------------------
+    def state(self) -> dict:
+        """The settings as ``tabstate.network.RATE`` declares them (cheap: no arrays)."""
+        return {
+            "sizes": list(self.sizes),
+            "weights": self.net_params.values().as_dict(),
+            "inputs": self.input_values().tolist(),
+            "augmented": self.bias_check.isChecked(),
+            "shown_layer": self.shown_layer(),
+            "edits": [dict(e) for e in self.edits],
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Show a validated state: sizes, weights from the seed with the edits, inputs."""
+        params = state["weights"].copy()
+        self.net_params.set_values(params, emit=False)
+        self._last = self.net_params.values()
+        sizes = list(state["sizes"])
+        self.sizes_edit.setText(_sizes_text(sizes))
+        self.bias_check.blockSignals(True)
+        self.bias_check.setChecked(bool(state["augmented"]))
+        self.bias_check.blockSignals(False)
+        self._build(sizes)
+        cls = input_params(sizes[0])
+        x = input_vector(state["inputs"], sizes[0])
+        self.inputs.set_values(cls(**{f"x{k}": float(v) for k, v in enumerate(x)}), emit=False)  # type: ignore[union-attr]
+        self._last_inputs = self.inputs.values()  # type: ignore[union-attr]
+        self._clear_refusals()
+        self.edits = [dict(e) for e in state["edits"]]
+        try:
+            self._apply_edits()
+        except ValueError as err:  # a validated file whose edits do not fit its sizes
+            self.edits = []
+            self._apply_edits()
+            self.status.emit(f"Refused: {err}; the typed weights are left out")
+        self.layer_combo.blockSignals(True)
+        self.layer_combo.setCurrentIndex(min(state["shown_layer"], len(sizes) - 1) - 1)
+        self.layer_combo.blockSignals(False)
+        self._show_weights()
+        self.update_outputs()
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        return {
+            ("sizes",): self.arch_box,
+            ("weights",): self.net_params,
+            ("inputs",): self.inputs_scroll,
+            ("augmented",): self.bias_check,
+            ("shown_layer",): self.layer_combo,
+            ("edits",): self.heatmap,
+        }
 
     def smoke_test(self) -> None:
         """Recompute and check that the outputs are finite and both forms agree."""

@@ -34,7 +34,6 @@ from functools import cache
 
 import numpy as np
 import pyqtgraph as pg
-import scipy.sparse as sp
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -49,8 +48,23 @@ from PySide6.QtWidgets import (
 )
 
 from neurolab.core.lif import LIFParams
-from neurolab.core.network import LIFNetworkChunk, random_bias, simulate_lif, stream_lif
-from neurolab.core.params import Choice, Param, ParamError, ParamSet
+from neurolab.core.network import LIFNetworkChunk, simulate_lif, stream_lif
+from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.core.tabstate.network import (  # noqa: F401 (re-exported for callers and tests)
+    MAX_KEPT_SPIKES,
+    MAX_SYNAPSES,
+    BiasParams,
+    Built,
+    NetworkBuildParams,
+    RunParams,
+    ScreenParams,
+    bias_vector,
+    build_network,
+    build_steps,
+    spiking_arrays,
+    spiking_for_format,
+    spiking_parameters,
+)
 from neurolab.gui.widgets.common import banner_label, button_row, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
@@ -58,14 +72,9 @@ from neurolab.gui.widgets.raster import RasterImage, ScrollingTrace
 from neurolab.gui.widgets.weight_heatmap import WeightHeatmap
 from neurolab.gui.worker import Runner, Unpaced
 
-MAX_SYNAPSES = 20_000_000  # ~240 MB of CSR arrays; more would swamp a classroom PC
-CSV_MAX_SYNAPSES = 1_000_000  # more weights go to NPZ only (as CSV 20 M took 65 s, 820 MB)
-MAX_KEPT_SPIKES = 10_000_000  # spikes kept for "Export data" (the newest ones)
 FRAME_MS = 33  # redraw at ~30 frames per second from the latest data
 HISTOGRAM_EVERY = 15  # frames between updates of the rate distribution
 CHUNKS_PER_S = 60  # chunks the worker hands over per second at the set speed
-BUILD_STEP_S = 0.05  # the build reports progress (and can be cancelled) this often
-WEIGHT_BLOCK = 2_000_000  # weights drawn at a time (~0.05 s)
 # A chunk of more than SPLIT_WORK synapses × steps is computed in parts of PART_WORK, so
 # a stop waits for one part.  Smaller chunks stay whole: every part costs a GIL hand-over
 # (up to 5 ms while the GUI draws), and splitting the 10 000-neuron probe network's
@@ -74,87 +83,6 @@ SPLIT_WORK = 200_000_000
 PART_WORK = 4_000_000
 CHUNK_WALL_S = 0.1  # a chunk slower than this is handed over early, shorter
 NOT_BUILT = "built when the run starts"
-
-
-class NetworkBuildParams(ParamSet):
-    """What the network is: changing any of these rebuilds it."""
-
-    N = Param(1000, 2, 20_000, 1, "", "Number of neurons", integer=True, label="N")
-    p = Param(0.1, 0.0, 1.0, 0.001, "", "Probability that neuron j connects to neuron i (j ≠ i)")
-    w_mean = Param(
-        0.0,
-        -5.0,
-        5.0,
-        0.01,
-        "",
-        "Mean weight W[j, i]: the charge one spike of j adds to s_i (dimensionless)",
-        label="w mean",
-    )
-    w_spread = Param(0.5, 0.0, 5.0, 0.01, "", "Standard deviation of the weights", label="w spread")
-    signs = Choice(
-        "mixed",
-        ("mixed", "Dale's law"),
-        "mixed: each weight keeps its drawn sign; Dale's law: every outgoing weight of an "
-        "excitatory neuron is +|w|, of an inhibitory one −|w|",
-    )
-    exc_fraction = Param(
-        0.8,
-        0.0,
-        1.0,
-        0.05,
-        "",
-        "With Dale's law: the fraction of neurons that are excitatory (the first ones)",
-        label="E fraction",
-    )
-    tau_s = Param(5.0, 0.1, 100.0, 0.1, "ms", "Synaptic time constant τ_s", label="τ_s")
-    dt = Param(0.1, 0.01, 1.0, 0.01, "ms", "Integration time step", log=True)
-    seed = Param(
-        1,
-        0,
-        2**31 - 1,
-        1,
-        "",
-        "Seed for connections, weights, biases and initial v",
-        integer=True,
-    )
-
-    def check(self) -> None:
-        """Refuse a network too large to build, naming the limit.
-
-        The expected count N·(N − 1)·p is checked before anything is drawn; the
-        drawn count scatters around it by about its square root (20,000,122 for an
-        expected 19,999,000), so the limit is "about" 20 million.
-        """
-        n_syn = self.N * (self.N - 1) * self.p
-        if n_syn > MAX_SYNAPSES:
-            raise ParamError(
-                f"N = {self.N} with p = {self.p:g} gives about {n_syn:,.0f} synapses "
-                f"(N·(N−1)·p); the limit is about {MAX_SYNAPSES:,}: lower N or p"
-            )
-
-
-class BiasParams(ParamSet):
-    """Input to every neuron: J_i drawn from [J low, J high] plus a common input.
-    Changes reach a running network without restarting it."""
-
-    J_low = Param(0.9, -2.0, 3.0, 0.01, "", "Lowest bias J_i (dimensionless)", label="J low")
-    J_high = Param(1.5, -2.0, 3.0, 0.01, "", "Highest bias J_i (dimensionless)", label="J high")
-    I_ext = Param(
-        0.0, -2.0, 2.0, 0.01, "", "External input added to every neuron's bias", label="input"
-    )
-
-    def check(self) -> None:
-        if self.J_low > self.J_high:
-            raise ParamError(f"J low ({self.J_low:g}) must not exceed J high ({self.J_high:g})")
-
-
-class ScreenParams(ParamSet):
-    """How the run is shown: no effect on the simulation."""
-
-    window = Param(500.0, 50.0, 5000.0, 10.0, "ms", "Width of the scrolling screen")
-    speed = Param(
-        500.0, 10.0, 5000.0, 10.0, "ms/s", "Simulated ms per real second (at most)", log=True
-    )
 
 
 @cache
@@ -174,79 +102,10 @@ def pick_params(n: int) -> type[ParamSet]:
 
 
 @dataclass
-class Built:
-    """The network a run built, handed to the GUI before the first chunk."""
-
-    W: sp.csr_matrix
-    J: np.ndarray
-    v0: np.ndarray
-
-
-@dataclass
 class Building(Unpaced):
     """Progress of the build (0 … 1), handed to the GUI between its steps."""
 
     fraction: float
-
-
-def build_steps(net: NetworkBuildParams, bias: BiasParams, step_s: float = BUILD_STEP_S):
-    """Build the network in steps: yields the fraction done about every ``step_s``
-    seconds and returns the :class:`Built` network.
-
-    The draws are those of :func:`neurolab.core.network.random_network` (one
-    ``rng.random(N) < p`` per presynaptic neuron, then the weights), so the same
-    seed gives the same network; the CSR matrix is assembled directly from the
-    rows, which are drawn in order (int32 indices).
-    """
-    net.check()
-    bias.check()
-    n, p = net.N, net.p
-    rng = np.random.default_rng(net.seed)
-    targets: list[np.ndarray] = []
-    counts = np.zeros(n, dtype=np.int64)
-    last = time.perf_counter()
-    for j in range(n):
-        t = np.flatnonzero(rng.random(n) < p)
-        t = t[t != j]
-        targets.append(t.astype(np.int32))
-        counts[j] = t.size
-        if time.perf_counter() - last > step_s:
-            yield 0.9 * (j + 1) / n
-            last = time.perf_counter()
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    indices = np.concatenate(targets)
-    del targets
-    yield 0.9
-    # The weights in blocks (the same draws as one call), so a stop is noticed here too.
-    w = np.empty(indices.size)
-    for start in range(0, indices.size, WEIGHT_BLOCK):
-        stop = min(start + WEIGHT_BLOCK, indices.size)
-        w[start:stop] = rng.normal(net.w_mean, net.w_spread, size=stop - start)
-        yield 0.9 + 0.1 * stop / indices.size
-    if net.signs == "Dale's law":
-        first_inhibitory = indptr[int(round(net.exc_fraction * n))]
-        np.abs(w, out=w)
-        w[first_inhibitory:] *= -1.0
-    index_type = np.int32 if indptr[-1] < 2**31 else np.int64
-    W = sp.csr_matrix((w, indices, indptr.astype(index_type)), shape=(n, n))
-    v0 = np.random.default_rng([net.seed, 2]).uniform(0.0, 1.0, n)
-    return Built(W, bias_vector(net, bias), v0)
-
-
-def build_network(net: NetworkBuildParams, bias: BiasParams) -> Built:
-    """Weights, biases and initial v, all from the seed (the same seed, the same network)."""
-    steps = build_steps(net, bias, step_s=math.inf)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
-
-
-def bias_vector(net: NetworkBuildParams, bias: BiasParams) -> np.ndarray:
-    """J_i: uniform in the range from a fixed draw per seed, so moving the range rescales it."""
-    return random_bias(net.N, bias.J_low, bias.J_high, seed=[net.seed, 1]) + bias.I_ext
 
 
 def _join(parts: list[LIFNetworkChunk]) -> LIFNetworkChunk:
@@ -271,9 +130,11 @@ def network_run(
     picked: int,
     chunk_ms: float,
     stop: threading.Event | None = None,
+    stop_after: float | None = None,
 ):
     """Build the network (yielding :class:`Building` progress, then the network), then
-    stream it in chunks of ``chunk_ms``; updates sent in pass through to the core.
+    stream it in chunks of ``chunk_ms`` until ``stop_after`` ms (None: until stopped);
+    updates sent in pass through to the core (``{"t_end": ms}`` moves the end).
 
     A big chunk (more than :data:`SPLIT_WORK` synapse-steps) is computed in parts
     of about :data:`PART_WORK` synapse-steps and handed over early if it takes
@@ -304,13 +165,19 @@ def network_run(
         v0=built.v0,
         record=[picked],
         chunk_ms=n_part * net.dt,
+        t_end=stop_after,
     )
     updates = None
-    while True:
+    ended = False
+    while not ended:
         parts: list[LIFNetworkChunk] = []
         n_steps, started = 0, time.perf_counter()
         while n_steps < n_chunk and not stop.is_set():
-            part = gen.send(updates) if updates else next(gen)
+            try:
+                part = gen.send(updates) if updates else next(gen)
+            except StopIteration:
+                ended = True
+                break
             updates = None
             parts.append(part)
             n_steps += part.t.size
@@ -318,7 +185,8 @@ def network_run(
                 break
         if stop.is_set():
             return
-        updates = yield _join(parts)
+        if parts:
+            updates = yield _join(parts)
 
 
 class SpikingNetworkView(QWidget):
@@ -333,7 +201,7 @@ class SpikingNetworkView(QWidget):
         self._chunk = 0.0
         self._stop = threading.Event()
         self._banner_refusal = False
-        self.controls = QVBoxLayout()
+        self.controls_box = QVBoxLayout()
         run_box = QGroupBox("Run")
         form = QFormLayout(run_box)
         buttons, (self.start_button, self.stop_button) = button_row(
@@ -354,9 +222,18 @@ class SpikingNetworkView(QWidget):
         self.summary.setObjectName("summary")
         self.summary.setWordWrap(True)
         form.addRow(self.summary)
-        self.controls.addWidget(run_box)
+        self.controls_box.addWidget(run_box)
+        self.run_panel = ParamPanel(RunParams(), "Run length (changes apply live)")
+        self.run_panel.reset_button.hide()
+        self.controls_box.addWidget(self.run_panel)
         self.banner = banner_label()
-        self.controls.addWidget(self.banner)
+        self.controls_box.addWidget(self.banner)
+        # The "Shown neuron" box is rebuilt when N changes; its holder stays (a lesson
+        # locks or hides the holder).
+        self.pick_holder = QWidget()
+        self._pick_layout = QVBoxLayout(self.pick_holder)
+        self._pick_layout.setContentsMargins(0, 0, 0, 0)
+        self.controls_box.addWidget(self.pick_holder)
         self.pick_panel: ParamPanel | None = None
         self._set_pick_range(NetworkBuildParams().N)
 
@@ -364,17 +241,19 @@ class SpikingNetworkView(QWidget):
         self.bias = ParamPanel(BiasParams(), "Input (changes apply live)")
         self.lif = ParamPanel(LIFParams(), "Neurons (changes apply live)", hide=("v0",))
         self.screen = ParamPanel(ScreenParams(), "Screen")
-        self._shown = {}  # the values each panel last announced, to describe a change
+        self._shown = {self.run_panel: self.run_panel.values()}
+        self.run_panel.refused.connect(self._panel_refused)
+        self.run_panel.changed.connect(self._run_changed)
         for panel in (self.net, self.bias, self.lif, self.screen):
-            self.controls.addWidget(panel)
+            self.controls_box.addWidget(panel)
             panel.refused.connect(self._panel_refused)
             self._shown[panel] = panel.values()
-        self.controls.addStretch(1)
+        self.controls_box.addStretch(1)
         self.net.changed.connect(self._network_changed)
         self.bias.changed.connect(self._bias_changed)
         self.lif.changed.connect(self._lif_changed)
         self.screen.changed.connect(self._screen_changed)
-        scroll = control_column(self.controls, max_width=380)
+        scroll = control_column(self.controls_box, max_width=380)
 
         self.plot = PlotPanel("Spiking network")
         self.p_raster = self.plot.add_plot("t", "ms", "neuron", "", legend=False)
@@ -451,12 +330,67 @@ class SpikingNetworkView(QWidget):
 
     # -- state ----------------------------------------------------------------------
     def parameters(self) -> dict:
+        return spiking_parameters(self._panel_values(), self.picked)
+
+    def _panel_values(self) -> dict[str, ParamSet]:
         return {
-            "network": self.net.values().as_dict(),
-            "input": self.bias.values().as_dict(),
-            "neurons": self.lif.values().as_dict(),
-            "screen": self.screen.values().as_dict(),
-            "picked_neuron": self.picked,
+            "network": self.net.values(),
+            "input": self.bias.values(),
+            "neurons": self.lif.values(),
+            "screen": self.screen.values(),
+            "run": self.run_panel.values(),
+        }
+
+    # -- experiment files -------------------------------------------------------------
+    def state(self) -> dict:
+        """The settings as ``tabstate.network.SPIKING`` declares them (cheap: no arrays)."""
+        out = {key: p.as_dict() for key, p in self._panel_values().items()}
+        out["picked_neuron"] = self.picked
+        return out
+
+    def set_state(self, state: dict) -> None:
+        """Stop any run, show the settings of a validated state, and clear what the last
+        run recorded (it belongs to other settings); nothing starts."""
+        self._stop.set()
+        self.runner.cancel(wait=True)
+        self._timer.stop()
+        for key, panel in (
+            ("network", self.net),
+            ("input", self.bias),
+            ("neurons", self.lif),
+            ("screen", self.screen),
+            ("run", self.run_panel),
+        ):
+            panel.set_values(state[key], emit=False)
+            panel.clear_message()
+            self._shown[panel] = panel.values()
+        n = state["network"].N
+        self.picked = min(state["picked_neuron"], n - 1)
+        self._set_pick_range(n)
+        self.pick_panel.set_values(  # type: ignore[union-attr]
+            self.pick_panel.values().copy(neuron=self.picked),  # type: ignore[union-attr]
+            emit=False,
+        )
+        self.banner.hide()
+        self._banner_refusal = False
+        self.built, self._net = None, None
+        self._reset_buffers(n)
+        self.busy.setValue(0)
+        self.summary.setText("Not built yet: Start (Space) builds and runs it")
+        self.heatmap.clear(NOT_BUILT)
+        self.hint.show()
+        self._show_pick()
+        self._dirty = True
+        self.redraw()
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        return {
+            ("network",): self.net,
+            ("input",): self.bias,
+            ("neurons",): self.lif,
+            ("screen",): self.screen,
+            ("run",): self.run_panel,
+            ("picked_neuron",): self.pick_holder,
         }
 
     def _reset_buffers(self, n: int) -> None:
@@ -473,7 +407,8 @@ class SpikingNetworkView(QWidget):
 
     # -- run control ----------------------------------------------------------------
     @property
-    def state(self) -> str:
+    def run_state(self) -> str:
+        """ "idle", "running" or "paused" (``state()`` is the experiment-file state)."""
         return self.runner.state
 
     def toggle_run(self) -> None:
@@ -503,8 +438,9 @@ class SpikingNetworkView(QWidget):
         self._stop.set()  # a previous run's parts stop at once
         stop = self._stop = threading.Event()
         # Paused: the build goes on (its progress is Unpaced), the run waits for Resume.
+        stop_after = self.run_panel.values().stop_after
         self.runner.start(
-            lambda: network_run(net, bias, lif, picked, chunk_ms, stop),
+            lambda: network_run(net, bias, lif, picked, chunk_ms, stop, stop_after),
             pace=chunk_ms / self.screen.values().speed,
             paused=paused,
         )
@@ -543,7 +479,8 @@ class SpikingNetworkView(QWidget):
         if self._banner_refusal:
             self.banner.hide()
             self._banner_refusal = False
-        for panel in (self.net, self.bias, self.lif, self.screen, self.pick_panel):
+        panels = (self.net, self.bias, self.lif, self.screen, self.run_panel, self.pick_panel)
+        for panel in panels:
             if panel is not None:
                 panel.clear_message()
 
@@ -605,6 +542,13 @@ class SpikingNetworkView(QWidget):
     def _applies(self) -> str:
         return " — applied live" if self.runner.state != "idle" else " — used when the run starts"
 
+    def _run_changed(self, run: RunParams) -> None:
+        what = self._changed(self.run_panel, run)
+        self._clear_refusals()
+        if self.runner.state != "idle":
+            self.runner.send({"t_end": run.stop_after})
+        self.status.emit(f"Network: {what}{self._applies()}")
+
     def _screen_changed(self, screen: ScreenParams) -> None:
         what = self._changed(self.screen, screen)
         self._clear_refusals()
@@ -644,13 +588,11 @@ class SpikingNetworkView(QWidget):
         panel.changed.connect(lambda p: self.pick(p.neuron))
         panel.refused.connect(self._panel_refused)
         old = self.pick_panel
-        index = self.controls.indexOf(self.banner) + 1
         if old is not None:
-            index = self.controls.indexOf(old)
-            self.controls.removeWidget(old)
+            self._pick_layout.removeWidget(old)
             old.hide()
             old.deleteLater()
-        self.controls.insertWidget(index, panel)
+        self._pick_layout.addWidget(panel)
         self.pick_panel = panel
 
     def pick(self, neuron: int) -> None:
@@ -708,7 +650,9 @@ class SpikingNetworkView(QWidget):
         if spk_t.size:
             self.kept.append((spk_t, spk_i))
             self.n_kept += spk_t.size
-            while self.n_kept > MAX_KEPT_SPIKES and len(self.kept) > 1:
+            # Whole chunks go once the rest holds the newest MAX_KEPT_SPIKES (data()
+            # exports exactly those, however the run was chunked).
+            while len(self.kept) > 1 and self.n_kept - self.kept[0][0].size >= MAX_KEPT_SPIKES:
                 self.n_kept -= self.kept.pop(0)[0].size
         if item.record.size and item.record[0] == self.picked:
             self.trace.append(item.t, {"v": item.v[:, 0], "s": item.s[:, 0]})
@@ -734,6 +678,13 @@ class SpikingNetworkView(QWidget):
             self._dirty = True
             self.redraw()
             self._timer.stop()
+            stop_after = self.run_panel.values().stop_after
+            if self.built is not None and self.t_now >= stop_after - 0.5 * self._net.dt:
+                self.status.emit(
+                    f"Network: spiking run finished at {self.t_now:g} ms (stop after "
+                    f"{stop_after:g} ms); Start runs it again from t = 0"
+                )
+                return
         self.status.emit(f"Network: spiking run {state if state != 'idle' else 'stopped'}")
 
     # -- drawing --------------------------------------------------------------------
@@ -774,54 +725,28 @@ class SpikingNetworkView(QWidget):
     # -- export ---------------------------------------------------------------------
     def data(self) -> dict[str, np.ndarray]:
         """Spikes (the newest ≤ 10 M), rates, population rate, weights as (from, to, value)
-        triplets with int32 indices, J and v₀."""
+        triplets with int32 indices, J and v₀ (see ``tabstate.network.spiking_arrays``)."""
         if self.built is None:
             return {}
-        n = self.built.W.shape[0]
         if self.kept:
             times = np.concatenate([k[0] for k in self.kept])
-            idx = np.concatenate([k[1] for k in self.kept]).astype(np.int32)
+            idx = np.concatenate([k[1] for k in self.kept])
         else:
             times, idx = np.empty(0), np.empty(0, np.int32)
-        bins = np.arange(0.0, max(self.t_now, 1.0) + 1.0, 1.0)
-        pop, _ = np.histogram(times, bins)
-        coo = self.built.W.tocoo()
-        return {
-            "spike_times": times,
-            "spike_indices": idx,
-            "rate_per_neuron": self.firing_rates(),
-            "population_rate_t": bins[:-1],
-            "population_rate": pop * (1000.0 / n),
-            "W_from": coo.row.astype(np.int32, copy=False),
-            "W_to": coo.col.astype(np.int32, copy=False),
-            "W_value": coo.data,
-            "J": self.built.J,
-            "v0": self.built.v0,
-        }
+        return spiking_arrays(self.built, times, idx, self.counts, self.t_now)
 
     def has_data(self) -> bool:
         """Whether a run has built a network to export (cheaper than data())."""
         return self.built is not None
 
     def export_arrays(self, fmt: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-        """The arrays to write as ``fmt`` ("csv" or "npz") and metadata to add.
-
-        A CSV gets the weights only up to :data:`CSV_MAX_SYNAPSES` synapses; above
-        that (20 M took 65 s and 820 MB as text; still 24 s and 740 MB with the faster
-        writer) it holds the spikes and rates and its metadata says where the weights
-        are: the NPZ export (20 M: 6 s, 190 MB).
-        """
+        """The arrays to write as ``fmt`` ("csv" or "npz") and metadata to add: a CSV
+        leaves out the weights of a network of more than ``CSV_MAX_SYNAPSES`` synapses
+        (see ``tabstate.network.spiking_for_format``)."""
         arrays = self.data()
-        if fmt != "csv" or not arrays or self.built.W.nnz <= CSV_MAX_SYNAPSES:
+        if not arrays:
             return arrays, {}
-        for key in ("W_from", "W_to", "W_value"):
-            del arrays[key]
-        note = (
-            f"The {self.built.W.nnz:,} weights are left out of this CSV (more than "
-            f"{CSV_MAX_SYNAPSES:,}); export as NPZ (NumPy archive) to get them as "
-            "W_from, W_to, W_value."
-        )
-        return arrays, {"note": note}
+        return spiking_for_format(arrays, self.built.W.nnz, fmt)
 
     def smoke_test(self) -> None:
         net = NetworkBuildParams(N=200, p=0.1)
