@@ -30,7 +30,7 @@ def view(qtbot):
 
 def _train_until_done(qtbot, view, timeout=20_000):
     view.train_button.click()
-    qtbot.waitUntil(lambda: view.state == "idle", timeout=timeout)
+    qtbot.waitUntil(lambda: view.run_state == "idle", timeout=timeout)
 
 
 def _settle(qtbot, view, timeout=10_000):
@@ -60,7 +60,7 @@ def test_pause_step_and_reset_give_identical_curves(view, qtbot):
     view.train_button.click()
     qtbot.waitUntil(lambda: view.trainer.epoch >= 3, timeout=10_000)
     view.train_button.click()  # pause
-    assert view.state == "idle"
+    assert view.run_state == "idle"
     _settle(qtbot, view)
     epoch = view.trainer.epoch
     assert len(view.history) == epoch  # every epoch trained before the pause is recorded
@@ -120,7 +120,7 @@ def test_hyper_parameter_change_while_training_applies(view, qtbot):
     qtbot.waitUntil(lambda: view.trainer.step > 5, timeout=10_000)
     view.train_params.set_value("lr", 0.0123)
     qtbot.waitUntil(lambda: view.trainer.optimizer.lr == 0.0123, timeout=5_000)
-    assert view.state == "running"
+    assert view.run_state == "running"
     view.train_button.click()
 
 
@@ -192,7 +192,7 @@ def test_close_mid_training_leaves_no_thread_and_no_process(qtbot):
     pid = v.process.pid
     v.shutdown()
     v.close()
-    assert v.state == "idle" and v.train_button.text() == "Train"
+    assert v.run_state == "idle" and v.train_button.text() == "Train"
     assert not running_threads()
     assert multiprocessing.active_children() == []
     with pytest.raises(ProcessLookupError):
@@ -219,7 +219,7 @@ def test_a_killed_child_shows_a_message_and_a_new_one_trains(view, qtbot):
     os.kill(old, signal.SIGKILL)
     qtbot.waitUntil(lambda: "stopped unexpectedly" in view.banner.text(), timeout=5_000)
     assert view.banner.isVisible() and "SIGKILL" in view.banner.text()
-    assert view.state == "idle" and view.train_button.text() == "Train"
+    assert view.run_state == "idle" and view.train_button.text() == "Train"
     # A new child, the same network back at its initial weights: training goes on.
     qtbot.waitUntil(lambda: view.process.ready and view.process.pid != old, timeout=10_000)
     assert view.trainer.step == 0 and len(view.history) == 0

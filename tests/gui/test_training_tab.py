@@ -28,7 +28,7 @@ def test_space_trains_and_pauses_and_close_leaves_no_thread_or_process(window, q
     window.run_action.trigger()
     qtbot.waitUntil(lambda: view.trainer.epoch >= 2, timeout=10_000)
     window.run_action.trigger()
-    assert view.state == "idle"
+    assert view.run_state == "idle"
     epoch = view.trainer.epoch
     window.run_action.trigger()
     qtbot.waitUntil(lambda: view.trainer.epoch > epoch, timeout=10_000)

@@ -38,6 +38,14 @@ from neurolab.core import datasets
 from neurolab.core.datasets import Augmentation, Dataset
 from neurolab.core.model_views import MAX_MISCLASSIFIED, ModelView, data_bounds
 from neurolab.core.params import ParamError
+from neurolab.core.tabstate.training import (
+    CSV,
+    TrainAugmentation,
+    architecture_state,
+    build_data,
+    train_arrays,
+    train_parameters,
+)
 from neurolab.core.training import Architecture, TrainParams
 from neurolab.gui import dialogs
 from neurolab.gui.tabs.training_arch import ArchitectureEditor
@@ -63,7 +71,6 @@ REPLY_WAIT_S = 0.05  # a pause or step waits this long for the child's reply, th
 RESTARTS = 3  # the child died this many times within RESTART_WINDOW_S: stop restarting it
 RESTART_WINDOW_S = 60.0
 SMOKE_TIMEOUT_S = 60.0
-CSV = "csv"
 GHOST = (150, 150, 150)
 
 __all__ = ["TrainView", "History", "make_view", "log_ticks"]
@@ -108,6 +115,8 @@ class TrainView(QWidget):
         self._view_dirty = False
         self._curves_drawn_last = False
         self._csv: Dataset | None = None
+        self._csv_path = ""  # the CSV file chosen ("" for none)
+        self._csv_error = ""  # why it could not be read
         self._closed = False
         self._note_shown = False  # "stepping…" or "starting…" is in the status bar
         self._build_controls()
@@ -225,12 +234,12 @@ class TrainView(QWidget):
         self.augment_check.setToolTip("Jitter inputs, or shift and add noise to images, per batch")
         self.augment_check.toggled.connect(self._augment_changed)
         aug.addWidget(self.augment_check)
-        self.augment = ParamPanel(Augmentation(jitter=0.1, max_shift=1, pixel_noise=0.05), "")
+        self.augment = ParamPanel(TrainAugmentation(), "")
         self.augment.changed.connect(self._augment_changed)
         aug.addWidget(self.augment)
         controls.addWidget(aug_box)
         controls.addStretch(1)
-        self.controls = control_column(controls, max_width=400)
+        self.control_box = control_column(controls, max_width=400)
 
     def _build_plots(self) -> None:
         self.plot = PlotPanel("Learning curves")
@@ -298,7 +307,7 @@ class TrainView(QWidget):
         plots.setStretchFactor(0, 1)
         plots.setStretchFactor(1, 1)
         layout = QHBoxLayout(self)
-        layout.addWidget(self.controls)
+        layout.addWidget(self.control_box)
         layout.addWidget(plots, 1)
 
     # -- state ----------------------------------------------------------------------------
@@ -311,35 +320,24 @@ class TrainView(QWidget):
         return self.data_choice.currentData()
 
     def parameters(self) -> dict:
-        arch = self.arch.architecture()
         name = self.dataset_name()
-        return {
-            "dataset": name,
-            "dataset_params": (
-                self.data_panels[name].values().as_dict()
-                if name != CSV
-                else {"file": self.csv_label.text()}
-            ),
-            "architecture": {
-                "hidden": list(arch.hidden),
-                "activations": arch.hidden_activations(),
-                "output_activation": arch.output_activation,
-                "loss": arch.loss,
-            },
-            "train": self.train_params.values().as_dict(),
-            "augmentation": self.augment.values().as_dict()
-            if self.augment_check.isChecked()
-            else None,
-            "epoch": self.trainer.epoch if self.trainer else 0,
-        }
+        return train_parameters(
+            name,
+            self.data_panels[name].values().as_dict() if name != CSV else {},
+            self._csv_path,
+            self.arch.architecture(),
+            self.train_params.values(),
+            self._augmentation(),
+            self.trainer.epoch if self.trainer else 0,
+        )
 
     def load_data(self) -> Dataset:
         name = self.dataset_name()
         if name == CSV:
             if self._csv is None:
-                raise ParamError("open a CSV file first")
+                raise ParamError(self._csv_error or "open a CSV file first")
             return self._csv
-        return self.data_panels[name].values().build()
+        return build_data(name, self.data_panels[name].values(), "")
 
     def _augmentation(self) -> Augmentation | None:
         return self.augment.values() if self.augment_check.isChecked() else None
@@ -403,7 +401,7 @@ class TrainView(QWidget):
 
     # -- run control ----------------------------------------------------------------------
     @property
-    def state(self) -> str:
+    def run_state(self) -> str:
         """Either "running" (from Train until the run ends or is paused) or "idle"."""
         return "running" if self.trainer is not None and self.trainer.running else "idle"
 
@@ -435,7 +433,7 @@ class TrainView(QWidget):
             self._poll.stop()
 
     def toggle_run(self) -> None:
-        if self.state == "running":
+        if self.run_state == "running":
             self.stop()
         else:
             self.train()
@@ -537,14 +535,31 @@ class TrainView(QWidget):
         if not path:
             return
         try:
-            self._csv = datasets.load_csv(path)
-        except (OSError, ValueError) as err:
-            self.data_message.setText(f"Cannot use {path}: {err}")
+            data = build_data(CSV, None, path)
+        except ParamError as err:  # the file in use (if any) stays
+            self.data_message.setText(str(err))
             self.data_message.show()
             return
+        self._csv, self._csv_path, self._csv_error = data, path, ""
         self.csv_label.setText(path)
         if self.dataset_name() == CSV:
             self.rebuild()
+
+    def _read_csv(self, path: str) -> None:
+        """From an experiment: read ``path`` as the CSV data set; if it cannot be read,
+        keep it as the chosen file (so the experiment still says which) and say why."""
+        self._csv_path = path
+        self._csv, self._csv_error = None, ""
+        if not path:
+            self.csv_label.setText("No file yet")
+            return
+        try:
+            self._csv = build_data(CSV, None, path)
+        except ParamError as err:
+            self._csv_error = str(err)
+            self.csv_label.setText(f"{path} (cannot be read)")
+            return
+        self.csv_label.setText(path)
 
     def _params_changed(self, params: TrainParams) -> None:
         if self.trainer is None:
@@ -638,8 +653,8 @@ class TrainView(QWidget):
         self.redraw()
 
     def _state_changed(self) -> None:
-        self.train_button.setText("Pause" if self.state == "running" else "Train")
-        if self.state == "running" or self.busy:
+        self.train_button.setText("Pause" if self.run_state == "running" else "Train")
+        if self.run_state == "running" or self.busy:
             self._poll.start()
 
     def _child_died(self, reason: str) -> None:
@@ -940,15 +955,74 @@ class TrainView(QWidget):
 
     # -- export and smoke ------------------------------------------------------------------------
     def data(self) -> dict[str, np.ndarray]:
-        """The curves, and the model's W and b arrays (fetched from the child)."""
+        """The curves (norms at epoch ends), and the model's W and b arrays (fetched
+        from the child): see :func:`neurolab.core.tabstate.training.train_arrays`."""
         if self.trainer is None:
             return {}
         if self.trainer.pending:  # steps asked for are part of what is exported
             self.trainer.wait_idle(FETCH_WAIT_S)
-        out = self.history.arrays()
-        for k, v in self.trainer.model.state().items():
-            if k.startswith(("W", "b")):
-                out[k] = v
+        return train_arrays(self.history, self.trainer.model.state())
+
+    # -- experiment files (see neurolab.core.tabstate.training) ----------------------------------
+    def state(self) -> dict:
+        """Every setting as plain values: the data set chosen, every data set's
+        parameters, the CSV file, the network, the optimiser and the augmentation."""
+        return {
+            "dataset": self.dataset_name(),
+            "data": {k: p.values().as_dict() for k, p in self.data_panels.items()},
+            "csv_file": self._csv_path,
+            "architecture": architecture_state(self.arch.architecture()),
+            "train": self.train_params.values().as_dict(),
+            "augment": self.augment_check.isChecked(),
+            "augmentation": self.augment.values().as_dict(),
+        }
+
+    def set_state(self, state: dict) -> None:
+        """Stop, set every control without a rebuild each, then build the trainer once
+        (untrained: Train starts it).  A CSV file that cannot be read is named in the
+        data box, and nothing trains until a file is opened."""
+        self.stop(wait=0)
+        name = state["dataset"]
+        index = self.data_choice.findData(name)
+        self.data_choice.blockSignals(True)
+        self.data_choice.setCurrentIndex(index)
+        self.data_stack.setCurrentIndex(index)
+        self.data_choice.blockSignals(False)
+        for k, panel in self.data_panels.items():
+            panel.set_values(state["data"][k], emit=False)
+        self._read_csv(state["csv_file"])
+        a = state["architecture"]
+        self.arch.set_architecture(
+            Architecture(
+                tuple(a["hidden"]), tuple(a["activations"]), a["output_activation"], a["loss"]
+            )
+        )
+        self.train_params.set_values(state["train"], emit=False)
+        self.augment_check.blockSignals(True)
+        self.augment_check.setChecked(state["augment"])
+        self.augment_check.blockSignals(False)
+        self.augment.set_values(state["augmentation"], emit=False)
+        if name == CSV and self._csv is None:
+            self._drop_trainer()
+            self._clear()
+            message = self._csv_error or "open a CSV file (features, then the label column)"
+            self.data_message.setText(message)
+            self.data_message.show()
+            self.status.emit(f"Training: {message}")
+            return
+        self.rebuild()
+
+    def controls(self) -> dict[tuple[str, ...], QWidget]:
+        out: dict[tuple[str, ...], QWidget] = {
+            ("dataset",): self.data_choice,
+            ("data",): self.data_stack,
+            ("csv_file",): self.csv_button,
+            ("architecture",): self.arch,
+            ("train",): self.train_params,
+            ("augment",): self.augment_check,
+            ("augmentation",): self.augment,
+        }
+        out.update({("data", k): p for k, p in self.data_panels.items()})
         return out
 
     def smoke_test(self) -> None:
