@@ -143,6 +143,7 @@ def network_run(
     """
     stop = stop or threading.Event()
     steps = build_steps(net, bias)
+    pending: dict = {}  # updates sent during the build apply from the first chunk
     while True:
         try:
             fraction = next(steps)
@@ -151,21 +152,21 @@ def network_run(
             break
         if stop.is_set():
             return
-        yield Building(fraction)
-    yield built
+        pending.update((yield Building(fraction)) or {})
+    pending.update((yield built) or {})
     n_chunk = max(1, int(round(chunk_ms / net.dt)))
     nnz = max(built.W.nnz, 1)
     n_part = n_chunk if nnz * n_chunk <= SPLIT_WORK else max(1, min(n_chunk, PART_WORK // nnz))
     gen = stream_lif(
         built.W,
-        built.J,
+        pending.get("stimulus", built.J),
         net.dt,
         net.tau_s,
-        lif,
+        pending.get("params", lif),
         v0=built.v0,
-        record=[picked],
+        record=pending.get("record", [picked]),
         chunk_ms=n_part * net.dt,
-        t_end=stop_after,
+        t_end=pending.get("t_end", stop_after),
     )
     updates = None
     ended = False
