@@ -139,6 +139,7 @@ def test_descent_view_round_trip_and_export(tabs, qtbot, tmp_path):
     tab = tabs()
     tab.views.setCurrentWidget(tab.descent)
     view = tab.descent
+    assert tab.state()["gradient_descent"]["start"] is None  # the surface's own start
     view.choice.set_value("surface", "Rosenbrock valley")
     view.surface_panels["rosenbrock"].set_value("b", 20.0)
     view.surface_panels["bowl"].set_value("kappa", 5.0)

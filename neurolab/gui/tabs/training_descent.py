@@ -614,13 +614,17 @@ class DescentView(QWidget):
 
     # -- experiment files (see neurolab.core.tabstate.training) -----------------------------
     def state(self) -> dict:
-        """The surface, every surface's parameters, the descent settings, the start and
-        which trajectories are shown, as plain values."""
+        """The surface, every surface's parameters, the descent settings, the start (None
+        while it is the surface's own) and which trajectories are shown, as plain values."""
         return {
             "surface": self._key,
             "surface_params": {k: p.values().as_dict() for k, p in self.surface_panels.items()},
             "descent": self.descent.values().as_dict(),
-            "start": [float(v) for v in self._start],
+            "start": (
+                None  # the surface's own start
+                if np.array_equal(self._start, SURFACES[self._key].start)
+                else [float(v) for v in self._start]
+            ),
             "show": {m: self.show_boxes[m].isChecked() for m in METHODS},
         }
 
