@@ -127,6 +127,7 @@ def probe_network(app, win) -> bool:
     view.net.set_value("N", 10_000)
     view.net.set_value("p", 0.01)
     view.screen.set_value("speed", 5000.0)  # as fast as the simulation goes
+    view.run_panel.set_value("stop_after", 600_000.0)  # the probe runs until it stops it
     ticks: list[float] = []
     tick = QTimer()
     tick.setInterval(1)
