@@ -301,7 +301,7 @@ def _compute_training(s: dict):
     try:
         trainer = make_trainer(build_data(name, spec, s["csv_file"]), arch, s["train"], aug)
     except ParamError as err:
-        raise ValueError(f"Training: {err}") from None
+        raise ValueError(f"{err}") from None
     history = History()
     for p in trainer.run("epoch"):
         history.add(p)
