@@ -84,7 +84,8 @@ def _paint(painter: QPainter, parts: list[tuple[QWidget, QRect]], bound: QRect) 
         for widget, rect in parts:
             painter.save()
             painter.translate(rect.topLeft() - bound.topLeft())
-            widget.render(painter)
+            # QWidget's render, not QGraphicsView's (which stretches to the whole device).
+            QWidget.render(widget, painter, QPoint(0, 0))
             painter.restore()
     finally:
         painter.end()

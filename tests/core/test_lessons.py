@@ -40,5 +40,5 @@ def test_a_lesson_loads_and_runs_headless(item):
     assert out.arrays, "the lesson's view computes something"
     for name, values in out.arrays.items():
         values = np.asarray(values)
-        if values.dtype.kind == "f":
+        if values.dtype.kind == "f" and values.size:  # an empty train is a result too
             assert np.isfinite(values).any(), f"{name} is all NaN/inf"

@@ -96,7 +96,7 @@ def test_start_over_puts_the_lesson_settings_back(window):
     panel = next(w for w in page.controls().values() if isinstance(w, ParamPanel) and w.isEnabled())
     name = next(n for n in panel.rows if n not in panel._locked)
     decl = next(p for p in type(panel.values()).declarations() if p.name == name)
-    panel.set_value(name, decl.options[-1] if hasattr(decl, "options") else decl.hi)
+    panel.set_value(name, decl.options[-1] if hasattr(decl, "options") else decl.high)
     assert window.session.snapshot() != lesson_state
     window.lesson_panel.restart_button.click()
     assert window.session.snapshot() == lesson_state
@@ -129,14 +129,15 @@ def test_export_figure_holds_every_plot_of_the_tab(window, qtbot, tmp_path, monk
     from neurolab.gui.figure import shown_plots
 
     panels = shown_plots(window.network)
-    assert len(panels) >= 2
+    assert panels == [window.network.approx.plot] and len(panels[0].plots) == 2
     img = QImage(str(png))
-    # 2× by default: at least as wide as the widest plot, twice over.
-    assert img.width() >= 2 * max(p.view.width() for p in panels)
-    assert (
-        img.height()
-        >= 2 * sum(p.view.height() for p in panels if p.view.x() == panels[0].view.x()) * 0.5
+    # 2× by default: the title and the plots, twice their size on screen.
+    view = panels[0].view
+    assert img.width() == 2 * view.width()
+    assert img.height() == 2 * (
+        view.geometry().bottom() - panels[0].title_label.geometry().top() + 1
     )
+    assert img.pixelColor(img.width() // 2, img.height() // 2).name() != "#000000"
     assert "<svg" in svg.read_text()[:2000]
     assert f"Saved {len(panels)} plot(s)" in window.status_label.text()
 

@@ -29,8 +29,28 @@ def test_four_tabs_and_menus(window):
     file_actions = [
         a.text().replace("&", "") for a in window.menuBar().actions()[0].menu().actions()
     ]
-    assert file_actions[:2] == ["Export plot…", "Export data…"] and file_actions[-1] == "Quit"
-    assert window.export_plot_action.shortcut().toString() == "Ctrl+E"
+    assert [a for a in file_actions if a] == [
+        "Open experiment…",
+        "Open recent",
+        "Save experiment",
+        "Save experiment as…",
+        "Export plot…",
+        "Export figure…",
+        "Export data…",
+        "Preferences…",
+        "Quit",
+    ]
+    assert "Lessons" in menus
+    shortcuts = {
+        window.open_action: "Ctrl+O",
+        window.save_action: "Ctrl+S",
+        window.save_as_action: "Ctrl+Shift+S",
+        window.export_plot_action: "Ctrl+E",
+        window.export_figure_action: "Ctrl+Alt+E",
+        window.export_data_action: "Ctrl+Shift+E",
+    }
+    for action, keys in shortcuts.items():
+        assert action.shortcut().toString() == keys
 
 
 def test_about_lists_version_and_libraries(window):
