@@ -446,3 +446,15 @@ def warm_up() -> float:
     simulate(1.5, 1.0, dt=0.1)
     simulate(np.array([0.5, 1.5]), 1.0, dt=0.1)
     return time.perf_counter() - t0
+
+
+#: Starting values of each stimulus kind for the dimensionless LIF neuron (threshold 1),
+#: where the generic ones (µA/cm² for HH) would be far too strong.
+STIMULUS_DEFAULTS: dict[str, dict[str, float]] = {
+    "constant": {"amplitude": 1.5},
+    "step": {"amplitude": 1.5},
+    "pulse train": {"amplitude": 4.0, "width": 10.0},
+    "ramp": {"start": 0.0, "end": 3.0},
+    "sine": {"amplitude": 1.0, "offset": 1.2},
+    "noise": {"mean": 1.2, "sigma": 0.5},
+}

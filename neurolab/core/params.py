@@ -20,6 +20,7 @@ tau must be between 1 and 100 ms (got 1000)
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -254,3 +255,16 @@ class ParamSet:
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self._values.items())
         return f"{type(self).__name__}({inner})"
+
+
+def with_defaults(cls: type[ParamSet], **defaults: Any) -> type[ParamSet]:
+    """A subclass of ``cls`` whose declared defaults are ``defaults`` (same ranges and docs):
+    a context's own starting values, that "Reset" and a file's missing keys return to."""
+    if not defaults:
+        return cls
+    attrs: dict[str, Any] = {"__doc__": cls.__doc__, "__module__": cls.__module__}
+    for name, value in defaults.items():
+        decl = copy.copy(cls.declaration(name))
+        decl.default = decl.validate(value)
+        attrs[name] = decl
+    return type(cls.__name__, (cls,), attrs)

@@ -17,7 +17,6 @@ Every model keeps its own parameters, run settings and stimulus (``hh``, ``lif``
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,24 +28,11 @@ import numpy as np
 from neurolab.core import hh, lif, rate, tuning
 from neurolab.core.activations import ACTIVATIONS, argmax_onehot, softmax
 from neurolab.core.experiment import Custom, Variant, one_of
-from neurolab.core.params import Param, ParamError, ParamSet
+from neurolab.core.params import Param, ParamError, ParamSet, with_defaults
 from neurolab.core.stimulus import STIMULI, Stimulus
 
 LIVE, ONESHOT = "live", "oneshot"
 VIEWS = ("traces", "tuning", "activations")
-
-
-def with_defaults(cls: type[ParamSet], **defaults: Any) -> type[ParamSet]:
-    """A subclass of ``cls`` whose declared defaults are ``defaults`` (same ranges and docs):
-    a model's own starting values, that "Reset" and a file's missing keys return to."""
-    if not defaults:
-        return cls
-    attrs: dict[str, Any] = {"__doc__": cls.__doc__, "__module__": __name__}
-    for name, value in defaults.items():
-        decl = copy.copy(cls.declaration(name))
-        decl.default = decl.validate(value)
-        attrs[name] = decl
-    return type(cls.__name__, (cls,), attrs)
 
 
 class RunParams(ParamSet):
@@ -78,14 +64,7 @@ PARAMS: dict[str, type[ParamSet]] = {
 RUN_DEFAULTS: dict[str, dict[str, float]] = {"hh": {}, "lif": {"dt": 0.1}, "rate": {"dt": 0.1}}
 STIMULUS_DEFAULTS: dict[str, dict[str, dict[str, float]]] = {
     "hh": {"ramp": {"duration": 200.0}},
-    "lif": {
-        "constant": {"amplitude": 1.5},
-        "step": {"amplitude": 1.5},
-        "pulse train": {"amplitude": 4.0, "width": 10.0},
-        "ramp": {"start": 0.0, "end": 3.0},
-        "sine": {"amplitude": 1.0, "offset": 1.2},
-        "noise": {"mean": 1.2, "sigma": 0.5},
-    },
+    "lif": lif.STIMULUS_DEFAULTS,
     "rate": {
         "constant": {"amplitude": 1.0},
         "step": {"amplitude": 2.0},

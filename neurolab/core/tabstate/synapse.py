@@ -10,15 +10,14 @@ the noise stimulus are seeded, so the GUI's export after its run equals it bit f
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
 import numpy as np
 
 from neurolab.core.experiment import Custom, Variant, one_of
-from neurolab.core.lif import LIFParams
-from neurolab.core.params import Param, ParamSet
+from neurolab.core.lif import STIMULUS_DEFAULTS, LIFParams
+from neurolab.core.params import Param, ParamSet, with_defaults
 from neurolab.core.stimulus import STIMULI, Stimulus
 from neurolab.core.synapse import (
     TRAINS,
@@ -81,31 +80,12 @@ class ChainRunParams(ParamSet):
     )
 
 
-def _with_defaults(cls: type[ParamSet], **defaults: Any) -> type[ParamSet]:
-    """A subclass of ``cls`` whose named parameters start at other values (same ranges)."""
-    attrs: dict[str, Any] = {"__module__": __name__, "__doc__": cls.__doc__}
-    for p in cls.declarations():
-        if p.name in defaults:
-            q = copy.copy(p)
-            q.default = q.validate(defaults[p.name])
-            attrs[p.name] = q
-    return type(cls.__name__, (cls,), attrs)
-
-
 #: The chain's synapse starts strong enough that the postsynaptic neuron fires.
-ChainSynapseParams = _with_defaults(SynapseParams, w=30.0)
+ChainSynapseParams = with_defaults(SynapseParams, w=30.0)
 
-#: The chain's stimulus kinds, starting at values that make the (dimensionless) LIF fire.
-CHAIN_STIMULUS_DEFAULTS: dict[str, dict[str, float]] = {
-    "constant": {"amplitude": 1.5},
-    "step": {"amplitude": 1.5},
-    "pulse train": {"amplitude": 4.0, "width": 10.0},
-    "ramp": {"start": 0.0, "end": 3.0},
-    "sine": {"amplitude": 1.0, "offset": 1.2},
-    "noise": {"mean": 1.2, "sigma": 0.5},
-}
+#: The chain's stimulus kinds, starting where they make the (dimensionless) LIF fire.
 CHAIN_STIMULI: dict[str, type[Stimulus]] = {
-    k: _with_defaults(cls, **CHAIN_STIMULUS_DEFAULTS.get(k, {})) for k, cls in STIMULI.items()
+    k: with_defaults(cls, **STIMULUS_DEFAULTS.get(k, {})) for k, cls in STIMULI.items()
 }
 
 

@@ -23,7 +23,6 @@ from neurolab.core import lif
 from neurolab.core.synapse import Chain, ChainParams, SynapseParams, chain_stream
 from neurolab.core.tabstate import synapse as state_core
 from neurolab.core.tabstate.synapse import (
-    CHAIN_STIMULUS_DEFAULTS,
     LIVE_CHUNK_MS,
     STIMULUS,
     TRAIN,
@@ -87,7 +86,7 @@ class ChainView(QWidget):
         controls.addWidget(self.banner)
 
         self.source_stack = QStackedWidget()
-        self.stimulus = StimulusEditor("", CHAIN_STIMULUS_DEFAULTS)
+        self.stimulus = StimulusEditor("", lif.STIMULUS_DEFAULTS)
         self.train = TrainEditor("Presynaptic spike train", explicit=False)
         self.source_stack.addWidget(self.stimulus)
         self.source_stack.addWidget(self.train)
