@@ -745,7 +745,7 @@ class TrainView(QWidget):
 
     def _setup_plane(self, d: Dataset) -> None:
         p = self.p_model
-        p.setTitle("Decision regions (shade: confidence); training ●, test ✕")
+        p.setTitle("Decision regions: training ●, test ✕")
         p.setLabel("bottom", "x₁")
         p.setLabel("left", "x₂")
         self.region = pg.ImageItem(axisOrder="row-major")
@@ -789,7 +789,7 @@ class TrainView(QWidget):
                 (GRID, GRID),
                 cols=min(8, max(1, math.ceil(math.sqrt(n_maps * 2)))),
                 cmap="CET-D1",
-                title=f"Hidden units over the plane (layers of {widths}; blue low, red high)",
+                title=f"Hidden units ({widths}): blue low, red high",
                 background=0.5,
             )
 
