@@ -110,7 +110,9 @@ def _missing_display_libs() -> list[str]:
     """System libraries the xcb (X11) platform plugin needs and cannot find."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return []
-    if not os.environ.get("DISPLAY"):
+    # A bundle (PyInstaller sets sys.frozen) carries these libraries beside it, where
+    # ctypes.util.find_library does not look: the hint would be false.
+    if not os.environ.get("DISPLAY") or getattr(sys, "frozen", False):
         return []
     import ctypes.util
 
@@ -150,6 +152,8 @@ def _make_app(argv: list[str]):
     app.setOrganizationName("NeuroLab")
     app.setApplicationName("NeuroLab")
     app.setApplicationVersion(__version__)
+    # Lets the desktop match the window to its menu entry and icon (Wayland's app id).
+    app.setDesktopFileName("org.neurolab.NeuroLab")
     return app
 
 

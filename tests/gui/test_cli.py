@@ -138,3 +138,17 @@ def test_run_refuses_an_unknown_output_format(tmp_path):
     path, _ = _experiment_file(tmp_path)
     r = _run(["-m", "neurolab", "run", str(path), "--out", str(tmp_path / "x.xlsx")])
     assert r.returncode == 1 and ".npz or .csv" in r.stderr
+
+
+def test_no_false_missing_library_hint_in_a_bundle(monkeypatch):
+    import ctypes.util
+
+    from neurolab import app
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    assert "xcb-cursor" in app._missing_display_libs()  # a pip install: find_library is right
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert app._missing_display_libs() == []  # the bundle carries them where it looks
