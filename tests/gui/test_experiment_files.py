@@ -243,3 +243,37 @@ def test_fuzzed_files_never_leave_the_window_half_loaded(window, calls, tmp_path
     else:
         assert len(calls.errors) == errors + 1 and calls.errors[-1].strip()
         assert window.session.snapshot() == before
+
+
+@pytest.mark.parametrize("lesson", ["06-universal-approximation", "10-autodiff-by-hand"])
+def test_neurolab_run_writes_what_the_window_exports(window, calls, tmp_path, lesson):
+    """The whole path a teacher uses: a student's saved experiment, graded headless."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from neurolab.core import export, lessons
+
+    item = next(i for i in lessons.shipped() if i.path.name.startswith(lesson))
+    assert window.open_lesson(item.path) is None and window.session.lesson is not None
+    calls.save_to = str(tmp_path / f"student{experiment.SUFFIX}")
+    assert window.session.save_as()
+    gui = tmp_path / "gui.npz"
+    calls.save_to = str(gui)
+    window.current_tab().export_data()
+    cli = tmp_path / "cli.npz"
+    student = tmp_path / f"student{experiment.SUFFIX}"
+    r = subprocess.run(
+        [sys.executable, "-m", "neurolab", "run", str(student), "--out", str(cli)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    (a, meta_a), (b, meta_b) = export.read_npz(gui), export.read_npz(cli)
+    assert set(a) == set(b) and a
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+    for key in ("params", "seeds", "tab", "view", "version"):
+        assert meta_a[key] == meta_b[key], key
