@@ -285,3 +285,14 @@ def test_the_child_trains_at_a_lower_cpu_priority_than_the_gui(view, qtbot):
     qtbot.waitUntil(lambda: view.process.ready, timeout=10_000)
     gui = os.getpriority(os.PRIO_PROCESS, 0)
     assert os.getpriority(os.PRIO_PROCESS, view.process.pid) == min(19, gui + CHILD_NICENESS)
+
+
+def test_the_status_bar_moves_on_from_starting_once_training_runs(view, qtbot):
+    said: list[str] = []
+    view.status.connect(said.append)
+    view.train_params.set_value("epochs", 100_000)  # long enough to be running when checked
+    view.train_button.click()
+    qtbot.waitUntil(lambda: view.trainer.epoch >= 2, timeout=30_000)
+    qtbot.waitUntil(lambda: "starting" not in said[-1], timeout=10_000)
+    assert said[-1].startswith("Training: running")
+    view.stop()

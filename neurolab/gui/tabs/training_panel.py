@@ -119,6 +119,7 @@ class TrainView(QWidget):
         self._csv_error = ""  # why it could not be read
         self._closed = False
         self._note_shown = False  # "stepping…" or "starting…" is in the status bar
+        self._starting_shown = False  # "starting…": replaced by the first news of the run
         self._build_controls()
         self._build_plots()
         # The child is spawned when the view is first shown (or first asked to train),
@@ -452,7 +453,7 @@ class TrainView(QWidget):
         self._ensure_process()
         t.train()
         if not self.process.ready:
-            self._note_shown = True
+            self._note_shown = self._starting_shown = True
             self.status.emit("Training: starting the training process…")
         self._state_changed()
 
@@ -627,10 +628,14 @@ class TrainView(QWidget):
             self._failed(update.error)
         if update.stopped in ("done", "diverged", "stepped", "error"):
             self._finished(update.stopped)
+        t = self.trainer
         if self._note_shown and not self.busy:
-            self._note_shown = False
-            t = self.trainer
+            self._note_shown = self._starting_shown = False
             self.status.emit(f"Training: epoch {t.epoch}, step {t.step}")
+        elif self._starting_shown and self.run_state == "running":
+            # The child is up and reporting: the run, not its start, is news now.
+            self._note_shown = self._starting_shown = False
+            self.status.emit(f"Training: running ({t.params.epochs} epochs; Space pauses)")
 
     def _show_diverged(self) -> None:
         if self.trainer is not None and self.trainer.diverged:
