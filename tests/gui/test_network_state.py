@@ -5,71 +5,27 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from state_checks import same_export, tab_factory, through_file
 
 from neurolab.core import experiment as ex
-from neurolab.core import export, tabstate
+from neurolab.core import tabstate
 from neurolab.gui.tabs.network import NetworkTab
 from neurolab.gui.worker import running_threads
 
 
-def _make(qtbot) -> NetworkTab:
-    t = NetworkTab()
-    qtbot.addWidget(t)
-    t.resize(1300, 850)
-    t.show()
-    qtbot.waitExposed(t)
-    return t
-
-
 @pytest.fixture
 def tabs(qtbot):
-    made: list[NetworkTab] = []
-
-    def make() -> NetworkTab:
-        made.append(_make(qtbot))
-        return made[-1]
-
-    yield make
-    for t in made:
-        t.shutdown()
-    assert not running_threads()
-
-
-def _through_file(tab: NetworkTab) -> ex.Experiment:
-    doc = {
-        "format": ex.FORMAT,
-        "schema": ex.SCHEMA_VERSION,
-        "active_tab": "Network",
-        "tabs": {"Network": tab.state()},
-    }
-    return ex.loads(ex.dumps(ex.validate(doc, tabstate.SCHEMA)), tabstate.SCHEMA)
+    yield from tab_factory(qtbot, NetworkTab, (1300, 850))
 
 
 def _round_trip(tab: NetworkTab, make) -> ex.Experiment:
     """state() → file → a fresh tab's set_state() → the same state()."""
-    exp = _through_file(tab)
+    exp = through_file("Network", tab.state())
     fresh = make()
     fresh.set_state(exp.tabs["Network"])
     assert fresh.state() == tab.state()
     assert fresh.state() is not tab.state() and tab.state() == tab.state()  # stable
     return exp
-
-
-def _read_all(tab: NetworkTab, exp: ex.Experiment, tmp_path) -> None:
-    """The GUI's Export data equals tabstate.write of the headless compute, for both formats."""
-    out = tabstate.compute(exp, "Network")
-    assert out.stem == tab.state()["view"]
-    for fmt, read in (("npz", export.read_npz), ("csv", export.read_csv)):
-        gui, cli = tmp_path / f"gui.{fmt}", tmp_path / f"cli.{fmt}"
-        tab.save_data(str(gui))
-        tabstate.write(cli, out, "Network")
-        (a, meta_a), (b, meta_b) = read(gui), read(cli)
-        assert list(a) == list(b) and a
-        for key in a:
-            np.testing.assert_array_equal(a[key], b[key], err_msg=f"{fmt}: {key}")
-        assert meta_a["params"] == meta_b["params"]
-        assert meta_a.get("seeds") == meta_b.get("seeds")
-        assert meta_a.get("note") == meta_b.get("note")
 
 
 def test_rate_view_round_trip_and_export(tabs, qtbot, tmp_path):
@@ -105,7 +61,7 @@ def test_rate_view_round_trip_and_export(tabs, qtbot, tmp_path):
     assert view.weights[1][0, 0] == 0.9  # typed at the scale in force: exactly as typed
 
     exp = _round_trip(tab, tabs)
-    _read_all(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
     # The fresh tab draws the same weights from the seed with the same edits.
     fresh = tabs()
     fresh.set_state(exp.tabs["Network"])
@@ -128,14 +84,14 @@ def test_approximation_view_round_trip_and_export(tabs, qtbot, tmp_path):
     assert state["expression"] == "x**2 - 0.3*sin(9*x)"
     assert state["approximation"]["target"] == "typed f(x)" and not state["show_pieces"]
     exp = _round_trip(tab, tabs)
-    _read_all(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
 
     # A built-in target: the typed formula stays in the state for later.
     view.params.set_value("target", "step")
     qtbot.waitUntil(lambda: view.result.target[-1] == 1.0, timeout=30000)
     exp = _round_trip(tab, tabs)
     assert exp.tabs["Network"]["network_approximation"]["expression"] == state["expression"]
-    _read_all(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
 
 
 def _run_to_the_end(view, qtbot) -> None:
@@ -172,7 +128,7 @@ def test_spiking_view_round_trip_and_a_run_to_its_end_exports_the_headless_numbe
 
     _run_to_the_end(view, qtbot)
     assert view.kept and tab.state() == state  # a run changes no setting
-    _read_all(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
 
     # The same experiment in a fresh tab runs to the same spikes.
     fresh = tabs()

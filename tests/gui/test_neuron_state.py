@@ -3,9 +3,10 @@ and File ▸ Export data equals the headless computation (neurolab run) for ever
 
 import numpy as np
 import pytest
+from state_checks import same_export, through_file
 
 from neurolab.core import experiment as ex
-from neurolab.core import export, tabstate
+from neurolab.core import tabstate
 from neurolab.core.tabstate import neuron as core
 from neurolab.gui.tabs.neuron import ONESHOT, NeuronTab
 
@@ -22,12 +23,6 @@ def tab(qtbot):
     t = _new_tab(qtbot)
     yield t
     t.shutdown()
-
-
-def _experiment(state: dict) -> ex.Experiment:
-    """The tab's state as a saved and reopened experiment file."""
-    doc = {"format": ex.FORMAT, "schema": 1, "active_tab": "Neuron", "tabs": {"Neuron": state}}
-    return ex.loads(ex.dumps(ex.validate(doc, tabstate.SCHEMA)), tabstate.SCHEMA)
 
 
 def _set_non_defaults(tab, qtbot):
@@ -70,7 +65,7 @@ def test_state_round_trips_into_a_fresh_tab(tab, qtbot):
         "params": {"mean": 1.4, "sigma": 0.5, "tau": 5.0, "seed": 11},
     }
     assert state["activations"]["shown"] == ["logistic", "relu", "softplus"]
-    loaded = _experiment(state)
+    loaded = through_file("Neuron", state)
     assert loaded.notes == []
     fresh = _new_tab(qtbot)
     try:
@@ -87,7 +82,7 @@ def test_state_round_trips_into_a_fresh_tab(tab, qtbot):
 
 def test_default_state_equals_the_schema_defaults(tab):
     # The tab starts where a file with no Neuron settings puts it.
-    assert ex.dumps(_experiment(tab.state())) == ex.dumps(_experiment({}))
+    assert ex.dumps(through_file("Neuron", tab.state())) == ex.dumps(through_file("Neuron", {}))
 
 
 def test_controls_name_schema_sections(tab):
@@ -110,22 +105,10 @@ def _run_one_shot(tab, qtbot):
 
 
 def _assert_export_equals_headless(tab, tmp_path, view):
-    exp = _experiment(tab.state())
+    exp = through_file("Neuron", tab.state())
     assert exp.tabs["Neuron"]["view"] == view
-    out = tabstate.compute(exp, "Neuron")
-    for ext, reader in ((".npz", export.read_npz), (".csv", export.read_csv)):
-        gui, headless = tmp_path / f"gui_{view}{ext}", tmp_path / f"run_{view}{ext}"
-        tab.save_data(str(gui))
-        tabstate.write(headless, out, "Neuron")
-        a, meta_a = reader(gui)
-        b, meta_b = reader(headless)
-        assert a.keys() == b.keys()
-        assert len(a) > 1
-        for name in a:
-            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
-        assert meta_a["params"] == meta_b["params"]
-        for key in ("tab", "view", "seeds"):
-            assert meta_a.get(key) == meta_b.get(key)
+    out = same_export(tab, exp, tmp_path)
+    assert len(out.arrays) > 1
     return out
 
 
@@ -196,13 +179,14 @@ def test_activation_export_equals_the_headless_computation(tab, qtbot, tmp_path)
 
 def test_loaded_state_exports_what_the_headless_run_computes(tab, qtbot, tmp_path):
     """A fresh tab given a saved state and run one-shot writes the headless numbers."""
-    exp = _experiment(
+    exp = through_file(
+        "Neuron",
         {
             "view": "traces",
             "model": "hh",
             "mode": ONESHOT,
             "hh": {"run": {"duration": 120.0}, "stimulus": {"kind": "step", "params": {}}},
-        }
+        },
     )
     tab.set_state(exp.tabs["Neuron"])
     assert tab.recorded_data() == {}  # nothing from an earlier run is kept

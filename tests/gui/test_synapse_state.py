@@ -6,60 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from state_checks import same_export, tab_factory, through_file
 
-from neurolab.core import experiment as ex
-from neurolab.core import export, tabstate
+from neurolab.core import tabstate
 from neurolab.gui.tabs.synapse import SynapseTab
-from neurolab.gui.worker import running_threads
-
-
-def _make(qtbot) -> SynapseTab:
-    t = SynapseTab()
-    qtbot.addWidget(t)
-    t.resize(1300, 850)
-    t.show()
-    qtbot.waitExposed(t)
-    return t
 
 
 @pytest.fixture
 def tabs(qtbot):
-    made: list[SynapseTab] = []
-
-    def make() -> SynapseTab:
-        made.append(_make(qtbot))
-        return made[-1]
-
-    yield make
-    for t in made:
-        t.shutdown()
-    assert not running_threads()
-
-
-def _through_file(tab: SynapseTab) -> ex.Experiment:
-    doc = {
-        "format": ex.FORMAT,
-        "schema": ex.SCHEMA_VERSION,
-        "active_tab": "Synapse",
-        "tabs": {"Synapse": tab.state()},
-    }
-    return ex.loads(ex.dumps(ex.validate(doc, tabstate.SCHEMA)), tabstate.SCHEMA)
-
-
-def _same_export(tab: SynapseTab, exp: ex.Experiment, tmp_path) -> None:
-    """The GUI's Export data equals tabstate.write of the headless compute, for both formats."""
-    out = tabstate.compute(exp, "Synapse")
-    assert out.stem == tab.state()["view"]
-    for fmt, read in (("npz", export.read_npz), ("csv", export.read_csv)):
-        gui, cli = tmp_path / f"gui.{fmt}", tmp_path / f"cli.{fmt}"
-        tab.save_data(str(gui))
-        tabstate.write(cli, out, "Synapse")
-        (a, meta_a), (b, meta_b) = read(gui), read(cli)
-        assert list(a) == list(b) and a
-        for key in a:
-            np.testing.assert_array_equal(a[key], b[key], err_msg=f"{fmt}: {key}")
-        assert meta_a["params"] == meta_b["params"]
-        assert meta_a.get("seeds") == meta_b.get("seeds")
+    yield from tab_factory(qtbot, SynapseTab, (1300, 850))
 
 
 def test_filter_view_round_trip_and_export(tabs, qtbot, tmp_path):
@@ -86,14 +41,14 @@ def test_filter_view_round_trip_and_export(tabs, qtbot, tmp_path):
     assert len(f["times"]) == n_before + 1
     assert f["synapse"]["tau_s"] == 12.0 and f["view"]["duration"] == 800.0
 
-    exp = _through_file(tab)
+    exp = through_file("Synapse", tab.state())
     fresh = tabs()
     fresh.set_state(exp.tabs["Synapse"])
     assert fresh.state() == state
     np.testing.assert_array_equal(fresh.filter.times, view.times)
     np.testing.assert_array_equal(fresh.filter.s, view.s)
 
-    _same_export(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
 
 
 def test_filter_view_generated_train_exports_like_the_headless_run(tabs, tmp_path):
@@ -102,9 +57,9 @@ def test_filter_view_generated_train_exports_like_the_headless_run(tabs, tmp_pat
     view.train.set_kind("bursts")
     view.train.panels["bursts"].set_value("seed", 4)
     view.synapse.set_value("n", 1)
-    exp = _through_file(tab)
+    exp = through_file("Synapse", tab.state())
     assert exp.tabs["Synapse"]["synapse_filter"]["train"]["kind"] == "bursts"
-    _same_export(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
 
 
 def _run_to_end(tab: SynapseTab, qtbot) -> None:
@@ -135,7 +90,7 @@ def test_chain_view_round_trip_seeded_runs_and_export(tabs, qtbot, tmp_path):
     assert c["train"] == {"kind": "poisson", "params": {"rate": 60.0, "seed": 5}}
     assert c["run"]["duration"] == 700.0 and c["bias"]["J_post"] == 0.2
 
-    exp = _through_file(tab)
+    exp = through_file("Synapse", tab.state())
     fresh = tabs()
     fresh.set_state(exp.tabs["Synapse"])
     assert fresh.state() == state
@@ -149,7 +104,7 @@ def test_chain_view_round_trip_seeded_runs_and_export(tabs, qtbot, tmp_path):
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
 
-    _same_export(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
 
 
 def test_chain_view_with_a_noisy_stimulus_exports_like_the_headless_run(tabs, qtbot, tmp_path):
@@ -161,11 +116,11 @@ def test_chain_view_with_a_noisy_stimulus_exports_like_the_headless_run(tabs, qt
     chain.pre.set_value("t_ref", 4.0)
     for name, value in (("duration", 900.0), ("speed", 5000.0), ("dt", 0.05)):
         chain.run.set_value(name, value)
-    exp = _through_file(tab)
+    exp = through_file("Synapse", tab.state())
     assert exp.tabs["Synapse"]["synapse_chain"]["stimulus"]["kind"] == "noise"
     _run_to_end(tab, qtbot)
     assert len(chain.data()["pre_spikes"]) > 0
-    _same_export(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
 
 
 def test_controls_name_every_section(tabs):

@@ -7,62 +7,17 @@ import multiprocessing
 
 import numpy as np
 import pytest
+from state_checks import same_export, tab_factory, through_file
 
 from neurolab.core import experiment as ex
-from neurolab.core import export, tabstate
+from neurolab.core import tabstate
 from neurolab.gui.tabs.training import TrainingTab
-from neurolab.gui.worker import running_threads
-
-
-def _make(qtbot) -> TrainingTab:
-    t = TrainingTab()
-    qtbot.addWidget(t)
-    t.resize(1400, 900)
-    t.show()
-    qtbot.waitExposed(t)
-    return t
 
 
 @pytest.fixture
 def tabs(qtbot):
-    made: list[TrainingTab] = []
-
-    def make() -> TrainingTab:
-        made.append(_make(qtbot))
-        return made[-1]
-
-    yield make
-    for t in made:
-        t.shutdown()
-    assert not running_threads()
+    yield from tab_factory(qtbot, TrainingTab, (1400, 900))
     assert multiprocessing.active_children() == []
-
-
-def _through_file(tab: TrainingTab) -> ex.Experiment:
-    doc = {
-        "format": ex.FORMAT,
-        "schema": ex.SCHEMA_VERSION,
-        "active_tab": "Training",
-        "tabs": {"Training": tab.state()},
-    }
-    return ex.loads(ex.dumps(ex.validate(doc, tabstate.SCHEMA)), tabstate.SCHEMA)
-
-
-def _same_export(tab: TrainingTab, exp: ex.Experiment, tmp_path) -> dict:
-    """The GUI's Export data equals tabstate.write of the headless compute, in both formats."""
-    out = tabstate.compute(exp, "Training")
-    assert out.stem == tab.state()["view"]
-    for fmt, read in (("npz", export.read_npz), ("csv", export.read_csv)):
-        gui, cli = tmp_path / f"gui.{fmt}", tmp_path / f"cli.{fmt}"
-        tab.save_data(str(gui))
-        tabstate.write(cli, out, "Training")
-        (a, meta_a), (b, meta_b) = read(gui), read(cli)
-        assert list(a) == list(b) and a
-        for key in a:
-            np.testing.assert_array_equal(a[key], b[key], err_msg=f"{fmt}: {key}")
-        assert meta_a["params"] == meta_b["params"]
-        assert meta_a.get("seeds") == meta_b.get("seeds")
-    return out.arrays
 
 
 def _train_to_the_end(qtbot, view) -> None:
@@ -105,14 +60,14 @@ def test_training_view_round_trip_and_export(tabs, qtbot, tmp_path):
     assert state["training"]["data"]["spirals"]["arms"] == 3
     assert state == tab.state()  # stable
 
-    exp = _through_file(tab)
+    exp = through_file("Training", tab.state())
     fresh = tabs()
     fresh.set_state(exp.tabs["Training"])
     assert fresh.state() == state
     assert fresh.train.trainer is not None and fresh.train.trainer.epoch == 0  # nothing runs
 
     _train_to_the_end(qtbot, view)
-    first = _same_export(tab, exp, tmp_path)
+    first = same_export(tab, exp, tmp_path).arrays
     assert first["W0"].shape == (2, 8) and len(first["epoch"]) == 6
 
     # The same settings trained in the fresh tab's own child: the same numbers.
@@ -132,7 +87,7 @@ def test_pausing_mid_run_then_finishing_exports_the_same(tabs, qtbot, tmp_path):
     view.batch_button.click()  # mid-epoch steps: reported norms the export leaves out
     qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
     _train_to_the_end(qtbot, view)
-    _same_export(tab, _through_file(tab), tmp_path)
+    same_export(tab, through_file("Training", tab.state()), tmp_path)
 
 
 def test_descent_view_round_trip_and_export(tabs, qtbot, tmp_path):
@@ -153,13 +108,13 @@ def test_descent_view_round_trip_and_export(tabs, qtbot, tmp_path):
     assert state["gradient_descent"]["start"] == [-1.0, 1.5]
     assert state["gradient_descent"]["show"]["flow"] is False
 
-    exp = _through_file(tab)
+    exp = through_file("Training", tab.state())
     fresh = tabs()
     fresh.set_state(exp.tabs["Training"])
     assert fresh.state() == state
     assert fresh.views.currentWidget() is fresh.descent
     assert not fresh.descent.traj_items["flow"].isVisible()
-    arrays = _same_export(tab, exp, tmp_path)
+    arrays = same_export(tab, exp, tmp_path).arrays
     np.testing.assert_array_equal(arrays["gd_theta1"], fresh.descent.data()["gd_theta1"])
 
 
@@ -178,16 +133,16 @@ def test_autodiff_view_round_trip_and_export(tabs, qtbot, tmp_path):
         "values": {"a": 0.3, "b": -1.25},
         "backward_step": 2,
     }
-    exp = _through_file(tab)
+    exp = through_file("Training", tab.state())
     fresh = tabs()
     fresh.set_state(exp.tabs["Training"])
     assert fresh.state() == state
     assert fresh.autodiff.current_node() == view.current_node()
     assert fresh.autodiff.shown_grads() == view.shown_grads()
-    _same_export(tab, exp, tmp_path)
+    same_export(tab, exp, tmp_path)
     view.reset_grads()
     assert tab.state()["autodiff"]["backward_step"] == 0
-    fresh.set_state(_through_file(tab).tabs["Training"])
+    fresh.set_state(through_file("Training", tab.state()).tabs["Training"])
     assert fresh.autodiff.shown_grads() == {} and fresh.state() == tab.state()
 
 
