@@ -62,13 +62,14 @@ def test_png_export_loads_at_the_requested_scale(panel, tmp_path):
 
 def test_csv_holds_the_full_data_not_the_displayed_subsample(panel, tmp_path):
     csv = tmp_path / "p.csv"
-    panel.metadata = lambda: {"tau": 20.0}
+    panel.metadata = lambda: {"tau": 20.0, "network": {"seed": 7}}
     panel.export(csv)
     cols, meta = export.read_csv(csv)
     x = np.arange(100_000) * 0.01
     np.testing.assert_array_equal(cols["v | t (ms)"], x)
     np.testing.assert_array_equal(cols["v | v (mV)"], np.sin(x / 10))
-    assert meta["params"] == {"tau": 20.0}
+    assert meta["params"] == {"tau": 20.0, "network": {"seed": 7}}
+    assert meta["seeds"] == {"network.seed": 7} and meta["version"] and meta["created"]
 
 
 def test_export_to_a_missing_folder_names_the_folder(panel, tmp_path):

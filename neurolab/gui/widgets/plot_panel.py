@@ -23,7 +23,7 @@ from PySide6.QtGui import QFont, QFontMetrics, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from neurolab.core import export
+from neurolab.core import export, tabstate
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
@@ -233,7 +233,9 @@ class PlotPanel(QWidget):
             raise FileNotFoundError(f"the folder {path.parent} does not exist")
         if fmt == "csv":
             params = self.metadata() if self.metadata else {}
-            export.save_csv(path, self.curve_data(), params, title=self.title)
+            export.save_csv(
+                path, self.curve_data(), params, title=self.title, seeds=tabstate.seeds(params)
+            )
             self.exported.emit(str(path))
             return
         fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=path.parent)
