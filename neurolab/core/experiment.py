@@ -41,6 +41,7 @@ __all__ = [
     "Variant",
     "Custom",
     "one_of",
+    "Checked",
     "Lesson",
     "Schema",
     "Experiment",
@@ -91,6 +92,16 @@ def one_of(*options: str) -> Callable[[Any], str]:
     return check
 
 
+class Checked(dict):
+    """A group whose sections must also agree with each other (e.g. as many inputs as
+    the first layer has neurons): ``check(validated group)`` raises ValueError saying
+    what does not fit.  It is a dict of sections like any group."""
+
+    def __init__(self, sections: Mapping[str, Any], check: Callable[[dict], None]) -> None:
+        super().__init__(sections)
+        self.check = check
+
+
 Section = Union[type[ParamSet], Variant, Custom, Mapping[str, Any]]  # noqa: UP007 (runtime alias)
 #: tab name → section name → what the section holds (a Mapping section is a group).
 Schema = Mapping[str, Mapping[str, Section]]
@@ -139,6 +150,15 @@ def _type_name(value: Any) -> str:
     )
 
 
+def _as_json(value: Any) -> str:
+    """A value as it is written in the file (null, true, "text"), shortened."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
 def _check_params(
     cls: type[ParamSet], values: Any, path: tuple[str, ...], notes: list[str]
 ) -> ParamSet:
@@ -163,11 +183,11 @@ def _check_params(
             isinstance(value, bool) or not isinstance(value, int | float)
         ):
             raise ExperimentError(
-                f"{here}: expected a number {decl.range_text}, got {_type_name(value)} {value!r}"
+                f"{here}: expected a number {decl.range_text}, got {_as_json(value)}"
             )
         if isinstance(decl, Choice) and not isinstance(value, str):
             raise ExperimentError(
-                f"{here}: expected one of {', '.join(decl.options)}, got {_type_name(value)}"
+                f"{here}: expected one of {', '.join(decl.options)}, got {_as_json(value)}"
             )
         try:
             setattr(params, name, value)
@@ -204,7 +224,13 @@ def _check_group(
 
 def _check_section(section: Section, value: Any, path: tuple[str, ...], notes: list[str]) -> Any:
     if isinstance(section, Mapping):
-        return _check_group(section, value, path, notes)
+        group = _check_group(section, value, path, notes)
+        if isinstance(section, Checked):
+            try:
+                section.check(group)
+            except ValueError as err:
+                raise ExperimentError(f"{_where(path)}: {err}") from None
+        return group
     if isinstance(section, Variant):
         if not isinstance(value, dict) or set(value) - {"kind", "params"}:
             raise ExperimentError(
@@ -389,7 +415,7 @@ def loads(text: str | bytes, schema: Schema) -> Experiment:
         data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as err:
         raise ExperimentError(
-            f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}"
+            f"not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
         ) from None
     except RecursionError:
         raise ExperimentError("the JSON is nested too deeply") from None

@@ -75,6 +75,13 @@ def test_a_compute_twice_is_identical(view):
             "tabs.Network.network_rate.edits",
         ),
         ({"network_rate": {"weights": {"seed": -1}}}, "tabs.Network.network_rate.weights.seed"),
+        # Sections that must agree with the sizes: one input per input neuron, edits inside.
+        ({"network_rate": {"inputs": [1.0]}}, "network_rate: inputs: expected 3 numbers"),
+        ({"network_rate": {"shown_layer": 3}}, "network_rate: shown_layer"),
+        (
+            {"network_rate": {"edits": [{"layer": 2, "param": "b", "j": 5, "value": 1.0}]}},
+            "network_rate: weight edit 0",
+        ),
         ({"network_spiking": {"network": {"N": 1}}}, "tabs.Network.network_spiking.network.N"),
         ({"network_spiking": {"network": {"N": 20000, "p": 0.5}}}, "network_spiking.network"),
         ({"network_spiking": {"input": {"J_low": 2.0, "J_high": 1.0}}}, "network_spiking.input"),
@@ -97,8 +104,15 @@ def test_a_wrong_value_is_refused_naming_the_key(state, where):
 
 
 def test_the_rate_view_equals_the_core_network_forward():
-    exp = _exp({"network_rate": {"sizes": [2, 3, 1], "weights": {"seed": 5, "scale": 1.0}}})
-    exp.tabs["Network"]["network_rate"]["inputs"] = [0.25, -1.5]
+    exp = _exp(
+        {
+            "network_rate": {
+                "sizes": [2, 3, 1],
+                "inputs": [0.25, -1.5],
+                "weights": {"seed": 5, "scale": 1.0},
+            }
+        }
+    )
     out = tabstate.compute(exp)
     net = RateNetwork([2, 3, 1], "logistic", seed=5)
     ys = net.forward(np.array([0.25, -1.5]))

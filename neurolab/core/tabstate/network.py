@@ -28,7 +28,7 @@ from scipy.special import expit
 
 from neurolab.core.activations import ACTIVATIONS
 from neurolab.core.approximation import TARGETS, ApproxResult, approximate, parse_expression
-from neurolab.core.experiment import Custom, one_of
+from neurolab.core.experiment import Checked, Custom, one_of
 from neurolab.core.lif import LIFParams
 from neurolab.core.network import (
     RateNetwork,
@@ -176,6 +176,35 @@ def check_edits(value: Any) -> list[dict]:
     return out
 
 
+def check_edits_fit(sizes: list[int], edits: list[dict]) -> None:
+    """A ValueError naming the first typed weight outside a network of ``sizes``."""
+    for n, e in enumerate(edits):
+        k = e["layer"]
+        outside = k > len(sizes) - 1 or e["j"] >= sizes[k]
+        if outside or (e["param"] == "W" and e["i"] >= sizes[k - 1]):
+            raise ValueError(
+                f"weight edit {n} ({e['param']}{k}, i = {e.get('i', '-')}, j = {e['j']}) is "
+                f"outside the network of layers {', '.join(map(str, sizes))}"
+            )
+
+
+def check_rate(group: dict) -> None:
+    """The rate network's sections agree: one input per input neuron, the shown weight
+    layer and every typed weight inside the network."""
+    sizes, inputs = group["sizes"], group["inputs"]
+    if len(inputs) != sizes[0]:
+        raise ValueError(
+            f"inputs: expected {sizes[0]} numbers, one per input neuron (sizes starts with "
+            f"{sizes[0]}), got {len(inputs)}"
+        )
+    if group["shown_layer"] > len(sizes) - 1:
+        raise ValueError(
+            f"shown_layer: the network has weight layers 1 to {len(sizes) - 1}, "
+            f"got {group['shown_layer']}"
+        )
+    check_edits_fit(sizes, group["edits"])
+
+
 def input_vector(values: list[float], m: int) -> np.ndarray:
     """The m inputs: the given values, then the defaults for any not given."""
     return np.array(
@@ -199,14 +228,9 @@ def rate_weights(
     net = RateNetwork(sizes, params.activation, seed=params.seed)
     base = [W.copy() for W in net.weights]
     biases = [b.copy() for b in net.biases]
-    for n, e in enumerate(edits):
+    check_edits_fit(sizes, edits)
+    for e in edits:
         k = e["layer"]
-        outside = k > len(sizes) - 1 or e["j"] >= sizes[k]
-        if outside or (e["param"] == "W" and e["i"] >= sizes[k - 1]):
-            raise ValueError(
-                f"weight edit {n} ({e['param']}{k}, i = {e.get('i', '-')}, j = {e['j']}) is "
-                f"outside the network of layers {', '.join(map(str, sizes))}"
-            )
         if e["param"] == "b":
             biases[k - 1][e["j"]] = e["value"]
         else:
@@ -275,14 +299,17 @@ def rate_parameters(
     }
 
 
-RATE = {
-    "sizes": Custom(check_sizes, list(DEFAULT_SIZES)),
-    "weights": RateNetworkParams,
-    "inputs": Custom(check_inputs, list(DEFAULT_INPUTS[:3])),
-    "augmented": Custom(check_bool, False),
-    "shown_layer": Custom(check_shown_layer, 1),
-    "edits": Custom(check_edits, []),
-}
+RATE = Checked(
+    {
+        "sizes": Custom(check_sizes, list(DEFAULT_SIZES)),
+        "weights": RateNetworkParams,
+        "inputs": Custom(check_inputs, list(DEFAULT_INPUTS[:3])),
+        "augmented": Custom(check_bool, False),
+        "shown_layer": Custom(check_shown_layer, 1),
+        "edits": Custom(check_edits, []),
+    },
+    check_rate,
+)
 
 
 def compute_rate(state: dict) -> tuple[dict[str, np.ndarray], dict]:
@@ -290,7 +317,7 @@ def compute_rate(state: dict) -> tuple[dict[str, np.ndarray], dict]:
     _, weights, biases = rate_weights(sizes, params, state["edits"])
     x = input_vector(state["inputs"], sizes[0])
     ys, zs = rate_forward(x, weights, biases, params.activation, state["augmented"])
-    shown = min(state["shown_layer"], len(sizes) - 1)
+    shown = state["shown_layer"]
     return rate_arrays(ys, zs, weights, biases), rate_parameters(
         sizes, params, x, state["augmented"], shown, state["edits"]
     )

@@ -545,15 +545,10 @@ class RateNetworkView(QWidget):
         self.inputs.set_values(cls(**{f"x{k}": float(v) for k, v in enumerate(x)}), emit=False)  # type: ignore[union-attr]
         self._last_inputs = self.inputs.values()  # type: ignore[union-attr]
         self._clear_refusals()
-        self.edits = [dict(e) for e in state["edits"]]
-        try:
-            self._apply_edits()
-        except ValueError as err:  # a validated file whose edits do not fit its sizes
-            self.edits = []
-            self._apply_edits()
-            self.status.emit(f"Refused: {err}; the typed weights are left out")
+        self.edits = [dict(e) for e in state["edits"]]  # validated: they fit the sizes
+        self._apply_edits()
         self.layer_combo.blockSignals(True)
-        self.layer_combo.setCurrentIndex(min(state["shown_layer"], len(sizes) - 1) - 1)
+        self.layer_combo.setCurrentIndex(state["shown_layer"] - 1)
         self.layer_combo.blockSignals(False)
         self._show_weights()
         self.update_outputs()
