@@ -136,14 +136,116 @@ LINUX_DROP = [
     # numba falls back to its own workqueue layer): libtbb is not even shipped.
     "numba/np/ufunc/tbbpool.*.so",
     "numba/np/ufunc/omppool.*.so",
+    # Image formats NeuroLab never reads or writes: it exports PNG (built into QtGui) and
+    # SVG (libqsvg, kept, as is the SVG icon engine); pyqtgraph's icons are PNG and SVG.
+    "PySide6/Qt/plugins/imageformats/libq[!s]*.so",
+    # TLS and OpenSSL's hashes: nothing goes online. hashlib and hmac fall back to
+    # Python's own md5/sha1/sha2/sha3/blake2 (_md5, _sha256, ... stay), which is all
+    # numba's cache and multiprocessing's handshake use; ssl's importers (urllib,
+    # asyncio) treat it as optional. libssl and libcrypto then go as orphans (below).
+    "python3.*/lib-dynload/_ssl.*.so",
+    "python3.*/lib-dynload/_hashlib.*.so",
+    # Line editing for an interactive Python prompt, which a frozen app never shows (every
+    # stdlib importer of readline treats it as optional); libreadline and libtinfo go too.
+    "python3.*/lib-dynload/readline.*.so",
 ]
+# Byte-identical copies in two wheels' .libs folders (scipy's OpenBLAS links the same
+# libgfortran build as numpy's): the second becomes a symlink to the first. The loader
+# finds the same file by the same name, so nothing is relinked or stripped.
+LINUX_DEDUP = [("scipy.libs", "numpy.libs")]
 # Base-system libraries left to the system: every distro has them, and the build
 # machine's copies would raise the glibc needed (libstdc++, libexpat need 2.36) or
 # shadow what the system's graphics drivers load (libstdc++, libgcc_s).
-LINUX_SYSTEM = ["libstdc++.so.6", "libgcc_s.so.1", "libexpat.so.1"]
+# libdbus-1 (QtDBus: accessibility, input methods, the portal) is every desktop's own, and
+# must match its D-Bus daemon; the build machine's copy dragged in libsystemd, libgcrypt,
+# liblz4, libcap and libgpg-error (2.9 MB). The .deb depends on libdbus-1-3.
+LINUX_SYSTEM = ["libstdc++.so.6", "libgcc_s.so.1", "libexpat.so.1", "libdbus-1.so.3"]
 # Not auditwheel/patchelf-repaired, so safe to strip (numpy.libs/scipy.libs are not:
 # stripping them breaks OpenBLAS). libllvmlite: 19 MB of symbol table; libpython: debug info.
 LINUX_STRIP = ["llvmlite/binding/libllvmlite.so", "libpython3.*.so.1.0"]
+
+
+# ICU data (libicudata, 32 MB) that Qt cannot reach. QtCore is the only library linking
+# ICU, and it calls only converters (ucnv_*), collation (ucol_*), calendar and time-zone
+# names (ucal_*) and case mapping (u_strToLower/Upper): `shrink_icu_data` checks that
+# list. Break iteration (brkitr: Qt has its own), transliteration, spelled-out numbers
+# (rbnf), currency, unit and language display names serve other ICU APIs only. Kept:
+# the locales, collation, time zones, region names, converters and every root item.
+ICU_QT_USES = ("ucnv_", "ucol_", "ucal_", "u_strToLower", "u_strToUpper", "UCNV_")
+ICU_DROP = ("brkitr/", "translit/", "rbnf/", "curr/", "unit/", "lang/", "unames.icu")
+
+
+def _elf_symbol(lib: Path, pattern: str) -> tuple[str, int, int]:
+    """(name, file offset, size) of the dynamic symbol matching ``pattern``."""
+    syms = subprocess.run(["readelf", "-W", "--dyn-syms", str(lib)], capture_output=True,
+                          text=True, check=True).stdout
+    m = re.search(rf"^\s*\d+:\s+([0-9a-f]+)\s+(\S+)\s+OBJECT\s+GLOBAL\s+\S+\s+(\d+)\s+"
+                  rf"({pattern})$", syms, re.M)
+    if not m:
+        raise RuntimeError(f"{lib.name}: no symbol {pattern}")
+    value, size, section = int(m.group(1), 16), int(m.group(2), 0), int(m.group(3))
+    heads = subprocess.run(["readelf", "-W", "-S", str(lib)], capture_output=True, text=True,
+                           check=True).stdout
+    h = re.search(rf"^\s*\[\s*{section}\]\s+\S+\s+\S+\s+([0-9a-f]+)\s+([0-9a-f]+)", heads, re.M)
+    addr, offset = int(h.group(1), 16), int(h.group(2), 16)
+    return m.group(4), offset + value - addr, size
+
+
+def shrink_icu_data(qtlib: Path) -> None:
+    """Rebuild libicudata.so.NN with only the ICU data Qt uses (ICU_DROP removed).
+
+    icupkg (Debian: icu-devtools) edits ICU's data package; binutils' as and ld make it
+    a data-only library with the same soname and symbol. Skipped, with a log line,
+    without icupkg, or if QtCore calls ICU functions not reviewed (ICU_QT_USES)."""
+    lib = next(qtlib.glob("libicudata.so.*"), None)
+    icupkg = shutil.which("icupkg")
+    if lib is None or lib.is_symlink():
+        return
+    if not icupkg or not shutil.which("as") or not shutil.which("ld"):
+        log("ICU data kept whole: needs icupkg (Debian: icu-devtools) and binutils")
+        return
+    used = set()
+    for qt in elf_files(qtlib.parent.parent):  # every Qt library, plugin and binding
+        if qt.name.startswith("libicu") or not any(n.startswith("libicu") for n in _needed(qt)):
+            continue
+        undefined = subprocess.run(["nm", "-D", "--undefined-only", str(qt)],
+                                   capture_output=True, text=True, check=True).stdout.split()
+        used |= {s.rsplit("_", 1)[0] for s in undefined if re.fullmatch(r"[uU]\w+_\d+", s)}
+    other = sorted(u for u in used if not u.startswith(ICU_QT_USES))
+    if other:
+        log(f"ICU data kept whole: QtCore calls ICU functions not reviewed: {other}")
+        return
+    soname = re.search(r"\(SONAME\)\s+Library soname: \[([^\]]+)\]",
+                       subprocess.run(["readelf", "-d", str(lib)], capture_output=True,
+                                      text=True, check=True).stdout).group(1)
+    symbol, offset, size = _elf_symbol(lib, r"icudt\d+_dat")
+    package = symbol.removesuffix("_dat") + "l"  # icudt73l: little-endian ASCII data
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "in").mkdir()
+        (tmp / "out").mkdir()
+        with lib.open("rb") as f:
+            f.seek(offset)
+            (tmp / "in" / f"{package}.dat").write_bytes(f.read(size))
+        items = subprocess.run([icupkg, "-l", tmp / "in" / f"{package}.dat"],
+                               capture_output=True, text=True, check=True).stdout.split()
+        drop = [i for i in items if i.startswith(ICU_DROP)]
+        (tmp / "drop.txt").write_text("\n".join(drop) + "\n")
+        run([icupkg, "-r", tmp / "drop.txt", tmp / "in" / f"{package}.dat",
+             tmp / "out" / f"{package}.dat"])
+        (tmp / "data.S").write_text(
+            f".section .rodata\n.globl {symbol}\n.type {symbol}, @object\n.balign 16\n"
+            f"{symbol}:\n.incbin \"{tmp / 'out' / f'{package}.dat'}\"\n"
+            f".size {symbol}, . - {symbol}\n.section .note.GNU-stack,\"\",@progbits\n")
+        new = tmp / soname
+        run(["as", "-o", tmp / "data.o", tmp / "data.S"])
+        run(["ld", "-shared", "-soname", soname, "-z", "noexecstack", "-o", new, tmp / "data.o"])
+        if _elf_symbol(new, symbol)[2] != (tmp / "out" / f"{package}.dat").stat().st_size:
+            raise RuntimeError(f"rebuilt {soname} does not hold the ICU data")
+        before = lib.stat().st_size
+        shutil.copyfile(new, lib)
+    log(f"ICU data: {len(drop)} of {len(items)} items Qt cannot reach removed: "
+        f"{soname} {mb(before)} -> {mb(lib.stat().st_size)}")
 
 
 def _internal() -> Path:
@@ -192,12 +294,22 @@ def prune_linux(internal: Path) -> None:
         if not orphans:
             break
         for p in orphans:
-            log(f"prune: {p.name} (only the dropped plugins used it)")
+            log(f"prune: {p.name} (only what was dropped used it)")
             p.unlink()
+    for folder, original in LINUX_DEDUP:
+        for lib in sorted((internal / folder).glob("*.so*")):
+            twin = internal / original / lib.name
+            if lib.is_symlink() or not twin.is_file() or twin.is_symlink():
+                continue
+            if lib.read_bytes() == twin.read_bytes():
+                log(f"dedup: {folder}/{lib.name} -> ../{original}/{lib.name}")
+                lib.unlink()
+                os.symlink(f"../{original}/{lib.name}", lib)
     # Dangling symlinks left by the removals.
     for p in internal.rglob("*"):
         if p.is_symlink() and not p.exists():
             p.unlink()
+    shrink_icu_data(internal / "PySide6" / "Qt" / "lib")
     if shutil.which("strip"):
         for pattern in LINUX_STRIP:
             for lib in internal.glob(pattern):
@@ -238,8 +350,13 @@ def seed_numba_cache(exe: Path, internal: Path) -> None:
 def step_bundle() -> None:
     shutil.rmtree(DIST_BUNDLE, ignore_errors=True)
     t0 = time.perf_counter()
+    # The Python modules' archive (PYZ, inside the executable) is zlib-compressed entry by
+    # entry: ~12.6 MB that xz/LZMA (the .tar.xz, .deb, NSIS, .dmg) cannot shrink further.
+    # Stored (zlib level 0, which PyInstaller's reader inflates as usual), the downloads'
+    # own compressor packs them much better.
+    env = dict(os.environ, PYINSTALLER_ZLIB_COMPRESSION_LEVEL="0")
     run([PY, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-         "--distpath", DIST_BUNDLE, "--workpath", WORK, HERE / "neurolab.spec"])
+         "--distpath", DIST_BUNDLE, "--workpath", WORK, HERE / "neurolab.spec"], env=env)
     internal = _internal()
     exe = (DIST_BUNDLE / "NeuroLab.app" / "Contents" / "MacOS" / "NeuroLab"
            if sys.platform == "darwin"
@@ -270,6 +387,9 @@ def step_bundle() -> None:
 
 
 def _xz_level(fast: bool) -> str:
+    # -9 (64 MiB dictionary). Measured, not taken: -9e is no smaller on these libraries
+    # (libQt6Gui 3.566 MB either way, scipy's OpenBLAS 0.1 % larger) for twice the time;
+    # a 192 MiB dictionary gains 0.08 % on libllvmlite (the only file larger than 64 MiB).
     return "-0" if fast else "-9"
 
 
@@ -290,6 +410,9 @@ def step_tarball(fast: bool) -> Path:
         share = top / "share"
         (share / "applications").mkdir(parents=True)
         shutil.copy2(HERE / "linux" / f"{APP_ID}.desktop", share / "applications")
+        (share / "mime" / "packages").mkdir(parents=True)
+        shutil.copy2(HERE / "linux" / f"{APP_ID}.mime.xml",
+                     share / "mime" / "packages" / f"{APP_ID}.xml")
         icons = share / "icons" / "hicolor"
         for size, png in _icon_pngs():
             d = icons / f"{size}x{size}" / "apps"
@@ -371,6 +494,11 @@ def step_deb(fast: bool) -> Path:
         share = root / "usr" / "share"
         (share / "applications").mkdir(parents=True)
         shutil.copy2(HERE / "linux" / f"{APP_ID}.desktop", share / "applications")
+        # *.neurolab.json -> application/x-neurolab-experiment, which the .desktop entry
+        # opens; shared-mime-info's dpkg trigger runs update-mime-database.
+        (share / "mime" / "packages").mkdir(parents=True)
+        shutil.copy2(HERE / "linux" / f"{APP_ID}.mime.xml",
+                     share / "mime" / "packages" / f"{APP_ID}.xml")
         (share / "metainfo").mkdir(parents=True)
         shutil.copy2(HERE / "linux" / f"{APP_ID}.metainfo.xml", share / "metainfo")
         for size, png in _icon_pngs():

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Time NeuroLab from launch to a shown window on a real X server (Xvfb, xcb platform).
 
-    python3 packaging/measure_startup.py [EXE] [--runs 5] [--cold] [--keep-home]
+    python3 packaging/measure_startup.py [EXE [FILE]] [--runs 5] [--cold] [--keep-home] [--title T]
 
 EXE defaults to the bundle (build/package/dist/neurolab/neurolab). Each run starts EXE
 with a fresh HOME (a new user: empty numba cache, no settings) unless --keep-home, and
-polls ``xwininfo`` until the main window ("NeuroLab <version>") is viewable. --cold also
+polls ``xwininfo`` until a window whose title holds --title is viewable (default
+"— NeuroLab": the main window is "Untitled — NeuroLab", "FILE — NeuroLab" or
+"Lesson: TITLE — NeuroLab"; FILE is opened, as a double click does). --cold also
 empties the kernel's page cache before each run (root only), as after a reboot.
 Prints one line per run and a ``startup:`` summary line; exit 1 if the window never shows.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -43,9 +46,17 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
 
 
 def window_shown(display: str, title: str) -> bool:
-    r = subprocess.run(["xwininfo", "-display", display, "-name", title],
-                       capture_output=True, text=True)
-    return "IsViewable" in r.stdout
+    """Whether a viewable window's title contains ``title``."""
+    tree = subprocess.run(["xwininfo", "-display", display, "-root", "-tree"],
+                          capture_output=True, text=True).stdout
+    for line in tree.splitlines():
+        m = re.match(r'\s*(0x[0-9a-f]+) "(.*)":', line)
+        if m and title in m.group(2):
+            info = subprocess.run(["xwininfo", "-display", display, "-id", m.group(1)],
+                                  capture_output=True, text=True).stdout
+            if "IsViewable" in info:
+                return True
+    return False
 
 
 def drop_page_cache() -> bool:
@@ -57,12 +68,13 @@ def drop_page_cache() -> bool:
         return False
 
 
-def one_run(exe: Path, display: str, title: str, home: str, timeout: float) -> float | None:
+def one_run(exe: Path, display: str, title: str, home: str, timeout: float,
+            extra: list[str] = ()) -> float | None:
     env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb", HOME=home)
     for var in ("NUMBA_CACHE_DIR", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "WAYLAND_DISPLAY"):
         env.pop(var, None)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(exe)], env=env, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([str(exe), *extra], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True)
     try:
         while time.perf_counter() - t0 < timeout:
@@ -91,15 +103,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cold", action="store_true", help="drop the page cache before each run")
     p.add_argument("--keep-home", action="store_true", help="reuse one HOME (warm user cache)")
     p.add_argument("--timeout", type=float, default=60.0)
-    p.add_argument("--title", default=None, help="window title (default: NeuroLab VERSION)")
+    p.add_argument("--title", default="— NeuroLab",
+                   help="what the main window's title contains (default: '— NeuroLab')")
+    p.add_argument("args", nargs="*", help="passed to EXE (e.g. an experiment file to open)")
     args = p.parse_args(argv)
     if not shutil.which("Xvfb") or not shutil.which("xwininfo"):
         print("needs Xvfb and xwininfo (Debian: xvfb x11-utils)", file=sys.stderr)
         return 2
     title = args.title
-    if title is None:
-        version = subprocess.run([str(args.exe), "--version"], capture_output=True, text=True)
-        title = version.stdout.strip() or "NeuroLab"
     xvfb, display = start_xvfb()
     times = []
     try:
@@ -108,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 cold = args.cold and drop_page_cache()
                 with tempfile.TemporaryDirectory() as fresh:
                     home = shared_home if args.keep_home else fresh
-                    t = one_run(args.exe, display, title, home, args.timeout)
+                    t = one_run(args.exe, display, title, home, args.timeout, args.args)
                 if t is None:
                     print(f"run {i + 1}: no window (timeout {args.timeout:.0f} s)")
                     return 1

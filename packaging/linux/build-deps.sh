@@ -4,7 +4,8 @@
 #   makensis: NSIS installer     dpkg-deb, dpkg-shlibdeps: the .deb and its Depends
 #   desktop-file-validate, appstreamcli: menu entry and metainfo checks
 #   7z: lists the NSIS installer  Xvfb, xwininfo: start-up time on a real X server
-#   libwayland-*: the .deb's Depends are read off the libraries installed here
+#   icupkg: trims Qt's ICU data  libwayland-*, libdbus-1-3: the .deb's Depends are read
+#   off the libraries installed here
 set -eu
 need=""
 has() { command -v "$1" >/dev/null 2>&1; }
@@ -17,7 +18,9 @@ has Xvfb || need="$need xvfb"
 has xwininfo || need="$need x11-utils"
 has readelf || need="$need binutils"
 has xz || need="$need xz-utils"
-for pkg in libwayland-client0 libwayland-cursor0 libegl1 libgl1 libxcb1 libdrm2 fontconfig-config; do
+has icupkg || need="$need icu-devtools"
+for pkg in libwayland-client0 libwayland-cursor0 libegl1 libgl1 libxcb1 libdrm2 libdbus-1-3 \
+    fontconfig-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"
 done
 [ -z "$need" ] && exit 0

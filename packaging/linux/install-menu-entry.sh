@@ -1,6 +1,7 @@
 #!/bin/sh
 # Add NeuroLab to your desktop's application menu, for you only (no root needed):
-#   ./install-menu-entry.sh            add the menu entry, icons and ~/.local/bin/neurolab
+#   ./install-menu-entry.sh            add the menu entry, icons, ~/.local/bin/neurolab and
+#                                      the file type of experiments (*.neurolab.json)
 #   ./install-menu-entry.sh --remove   take them away again (this folder stays)
 # Run it from the unpacked folder; move the folder first if you want it elsewhere
 # (e.g. ~/.local/opt/neurolab), since the entry points to where the folder is now.
@@ -10,16 +11,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 DATA=${XDG_DATA_HOME:-$HOME/.local/share}
 APPS=$DATA/applications
 ICONS=$DATA/icons/hicolor
+MIME=$DATA/mime
 BIN=$HOME/.local/bin
 
 refresh() {
     command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$APPS" || true
     command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$ICONS" 2>/dev/null || true
+    command -v update-mime-database >/dev/null 2>&1 && [ -d "$MIME/packages" ] && update-mime-database "$MIME" || true
 }
 
 case "${1:-}" in
 --remove|--uninstall)
-    rm -f "$APPS/$APP_ID.desktop"
+    rm -f "$APPS/$APP_ID.desktop" "$MIME/packages/$APP_ID.xml"
     for d in "$ICONS"/*/apps; do rm -f "$d/$APP_ID.png" "$d/$APP_ID.svg"; done
     if [ -L "$BIN/neurolab" ] && [ "$(readlink "$BIN/neurolab")" = "$HERE/neurolab" ]; then
         rm -f "$BIN/neurolab"
@@ -29,14 +32,20 @@ case "${1:-}" in
     ;;
 ""|--install)
     [ -x "$HERE/neurolab" ] || { echo "run me from the unpacked NeuroLab folder" >&2; exit 1; }
-    mkdir -p "$APPS" "$BIN"
+    mkdir -p "$APPS" "$BIN" "$MIME/packages"
     (cd "$HERE/share/icons/hicolor" && for f in */apps/*; do
         mkdir -p "$ICONS/$(dirname "$f")" && cp -f "$f" "$ICONS/$f"; done)
-    # Exec with the absolute path (quoted: the folder may contain spaces).
-    sed -e "s|^Exec=neurolab|Exec=\"$HERE/neurolab\"|" \
+    # Exec with the absolute path, quoted (the folder may contain spaces), escaped as the
+    # desktop entry spec says (\ " ` $ quoted, then every \ doubled as a string value,
+    # % doubled), then for sed's replacement (\ | &).
+    EXE=$(printf '%s\n' "$HERE/neurolab" | sed -e 's/[\\"`$]/\\&/g' -e 's/\\/\\\\/g' \
+        -e 's/%/%%/g' -e 's/[\\|&]/\\&/g')
+    sed -e "s|^Exec=neurolab|Exec=\"$EXE\"|" \
         "$HERE/share/applications/$APP_ID.desktop" > "$APPS/$APP_ID.desktop.tmp"
     mv "$APPS/$APP_ID.desktop.tmp" "$APPS/$APP_ID.desktop"
     ln -sfn "$HERE/neurolab" "$BIN/neurolab"
+    # *.neurolab.json files are NeuroLab experiments (the entry's MimeType opens them).
+    cp -f "$HERE/share/mime/packages/$APP_ID.xml" "$MIME/packages/$APP_ID.xml"
     refresh
     echo "NeuroLab is in your application menu; 'neurolab' starts it from a terminal"
     echo "(if ~/.local/bin is on your PATH). Undo with: $0 --remove"

@@ -30,6 +30,10 @@ SetCompressorDictSize 64
 !define APPNAME "NeuroLab"
 !define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\NeuroLab"
 !define SETTINGS_KEY "Software\NeuroLab\Installer"
+; Experiment files (*.neurolab.json). Windows takes only the last dot as the extension
+; (.json), so a double extension cannot have an association of its own: NeuroLab is
+; added to .json's "Open with" list (OpenWithProgids), never made the default for JSON.
+!define PROGID "NeuroLab.Experiment"
 
 ; --- per-user / all-users (NSIS's MultiUser.nsh) -------------------------------------
 !define MULTIUSER_EXECUTIONLEVEL Highest
@@ -100,6 +104,14 @@ Section "NeuroLab" SecMain
 
   CreateShortCut "$SMPROGRAMS\${APPNAME}.lnk" "$INSTDIR\neurolab.exe" "" "$INSTDIR\neurolab.exe" 0
 
+  ; "Open with NeuroLab" for experiment files: per user (HKCU\Software\Classes) for a
+  ; per-user install, HKLM\Software\Classes for all users; SHCTX follows the mode.
+  WriteRegStr SHCTX "Software\Classes\${PROGID}" "" "NeuroLab experiment"
+  WriteRegStr SHCTX "Software\Classes\${PROGID}\DefaultIcon" "" '"$INSTDIR\neurolab.exe",0'
+  WriteRegStr SHCTX "Software\Classes\${PROGID}\shell\open\command" "" '"$INSTDIR\neurolab.exe" "%1"'
+  WriteRegStr SHCTX "Software\Classes\.json\OpenWithProgids" "${PROGID}" ""
+  System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'  ; SHCNE_ASSOCCHANGED
+
   ; SHCTX is HKCU for a per-user install, HKLM for all users (MultiUser.nsh).
   WriteRegStr SHCTX "${SETTINGS_KEY}" "InstallLocation" "$INSTDIR"
   WriteRegStr SHCTX "${SETTINGS_KEY}" "InstallMode" "$MultiUser.InstallMode"
@@ -117,6 +129,9 @@ SectionEnd
 
 Section "Uninstall"
   Delete "$SMPROGRAMS\${APPNAME}.lnk"
+  DeleteRegKey SHCTX "Software\Classes\${PROGID}"
+  DeleteRegValue SHCTX "Software\Classes\.json\OpenWithProgids" "${PROGID}"
+  System::Call 'shell32::SHChangeNotify(i 0x08000000, i 0, p 0, p 0)'
   ; Only ever remove a folder that is NeuroLab's (guards against /D=C:\ mistakes).
   IfFileExists "$INSTDIR\neurolab.exe" 0 +3
     RMDir /r "$INSTDIR\_internal"

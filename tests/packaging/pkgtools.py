@@ -31,6 +31,15 @@ def build(*steps: str, fast: bool = True) -> str:
     return r.stdout
 
 
+def load_measure_startup():
+    """packaging/measure_startup.py as a module (window_shown: a viewable window by title)."""
+    path = ROOT / "packaging" / "measure_startup.py"
+    spec = importlib.util.spec_from_file_location("neurolab_measure_startup", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 REPORT: list[str] = []
 
 

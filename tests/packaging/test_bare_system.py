@@ -13,6 +13,9 @@ import subprocess
 import time
 
 import pytest
+from pkgtools import load_measure_startup
+
+measure_startup = load_measure_startup()
 
 pytestmark = [
     pytest.mark.timeout(1200),
@@ -92,13 +95,8 @@ def test_deb_runs_on_a_bare_debian_with_only_its_depends(deb, pb, tmp_path):
         )
         shown = False
         for _ in range(120):
-            info = subprocess.run(
-                ["xwininfo", "-display", display, "-name", f"NeuroLab {pb.VERSION}"],
-                capture_output=True,
-                text=True,
-            ).stdout
-            if "IsViewable" in info or app.poll() is not None:
-                shown = "IsViewable" in info
+            shown = measure_startup.window_shown(display, "— NeuroLab")
+            if shown or app.poll() is not None:
                 break
             time.sleep(0.25)
         app.terminate()

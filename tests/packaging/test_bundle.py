@@ -92,6 +92,36 @@ def test_bundle_holds_the_package_data(bundle):
     assert (internal / "neurolab" / "core" / "__pycache__").is_dir()
 
 
+LESSONS = sorted((ROOT / "neurolab" / "resources" / "lessons").glob("*.neurolab.json"))
+
+
+def test_bundle_ships_the_lessons(bundle):
+    """The lessons (package data) are in the bundle, as they are in the source tree."""
+    assert LESSONS
+    shipped = bundle / "_internal" / "neurolab" / "resources" / "lessons"
+    assert sorted(p.name for p in shipped.glob("*.neurolab.json")) == [p.name for p in LESSONS]
+    for lesson in LESSONS:
+        assert (shipped / lesson.name).read_bytes() == lesson.read_bytes(), lesson.name
+
+
+def test_every_shipped_lesson_runs_headless_from_the_bundle(bundle, tmp_path):
+    """`neurolab run LESSON --out FILE.npz` with the bundle's own lesson files."""
+    import numpy as np
+
+    home = tmp_path / "home"
+    home.mkdir()
+    shipped = bundle / "_internal" / "neurolab" / "resources" / "lessons"
+    t0 = time.perf_counter()
+    for lesson in LESSONS:
+        out = tmp_path / f"{lesson.name}.npz"
+        r = run_app(bundle / "neurolab", "run", shipped / lesson.name, "--out", out, home=home)
+        assert r.returncode == 0, f"{lesson.name}: {r.stdout}{r.stderr}"
+        assert "written to" in r.stdout, r.stdout
+        with np.load(out, allow_pickle=False) as data:
+            assert data.files, lesson.name
+    report(f"bundle: {len(LESSONS)} lessons run headless in {time.perf_counter() - t0:.1f} s")
+
+
 def test_bundle_leaves_out_what_neurolab_does_not_use(bundle):
     internal = bundle / "_internal"
     names = {p.relative_to(internal).as_posix() for p in internal.rglob("*")}
@@ -110,6 +140,15 @@ def test_bundle_leaves_out_what_neurolab_does_not_use(bundle):
         "libqeglfs",
         "libqgtk3",
         "libstdc++",
+        "libdbus-1",
+        "libssl",
+        "libcrypto",
+        "_ssl.",
+        "_hashlib.",
+        "readline.",
+        "libqjpeg",
+        "libqtiff",
+        "libqwebp",
     )
     for bad in forbidden:
         hits = sorted(n for n in names if bad in n)
@@ -125,6 +164,38 @@ def test_openblas_is_not_stripped(bundle, pb):
             assert shipped.exists(), shipped
             digest = [hashlib.sha256(p.read_bytes()).hexdigest() for p in (lib, shipped)]
             assert digest[0] == digest[1], f"{folder}/{lib.name} differs from the wheel's"
+
+
+def test_trimmed_icu_data_gives_qt_the_same_answers(bundle, pb, tmp_path):
+    """The bundle's libicudata lacks what Qt cannot reach (build.py: ICU_DROP): Qt's
+    collation, case mapping, time-zone names and ICU's converters must answer as with the
+    wheel's full data. The build venv's PySide6 runs icu_probe.py twice, the second time
+    with the bundle's ICU libraries first on LD_LIBRARY_PATH."""
+    qtlib = bundle / "_internal" / "PySide6" / "Qt" / "lib"
+    full = next(pb.VENV.glob("lib/python3*/site-packages/PySide6/Qt/lib/libicudata.so.*"))
+    shipped = qtlib / full.name
+    if shipped.stat().st_size >= full.stat().st_size:
+        pytest.skip("ICU data not trimmed (no icupkg at build time)")
+    icu = tmp_path / "icu"
+    icu.mkdir()
+    for lib in qtlib.glob("libicu*"):
+        shutil.copy2(lib, icu / lib.name)
+    probe = ROOT / "tests" / "packaging" / "icu_probe.py"
+    answers = []
+    for extra in ({}, {"LD_LIBRARY_PATH": str(icu)}):
+        env = app_env(tmp_path, **extra)
+        r = subprocess.run(
+            [str(pb.PY), str(probe)], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert r.returncode == 0, r.stderr
+        answers.append(json.loads(r.stdout))
+    assert answers[0]["icudata"] == [str(full)]
+    assert answers[1]["icudata"] == [str(icu / full.name)]
+    # Locale tailorings are in play (Swedish sorts Ä and Ö after Z), not just the root order.
+    assert answers[0]["out"]["sort sv_SE"] != answers[0]["out"]["sort de_DE"]
+    differ = sorted(k for k in answers[0]["out"] if answers[0]["out"][k] != answers[1]["out"][k])
+    assert not differ, differ
+    report(f"ICU data: {full.stat().st_size / 1e6:.1f} MB -> {shipped.stat().st_size / 1e6:.1f} MB")
 
 
 def test_every_library_the_bundle_needs_is_shipped_or_a_deb_dependency(bundle, pb):
@@ -143,6 +214,7 @@ def test_every_library_the_bundle_needs_is_shipped_or_a_deb_dependency(bundle, p
         "libstdc++.so.6",
         "libgcc_s.so.1",
         "libexpat.so.1",
+        "libdbus-1.so.3",
         "libGL.so.1",
         "libEGL.so.1",
         "libOpenGL.so.0",
@@ -189,6 +261,37 @@ def test_start_to_a_shown_window_on_x11(bundle):
     report(f"bundle start to shown window (Xvfb, new user): {line.removeprefix('startup: ')}")
     median = float(line.split("median ")[1].split(" s")[0])
     assert median < limit, r.stdout
+
+
+@pytest.mark.skipif(
+    not shutil.which("Xvfb") or not shutil.which("xwininfo"),
+    reason="needs Xvfb and xwininfo (Debian: xvfb x11-utils)",
+)
+def test_opening_an_experiment_file_shows_it(bundle, tmp_path):
+    """`neurolab FILE.neurolab.json`, what the desktop runs for a double click (the
+    .desktop entry's `Exec=neurolab %f`, Windows' `"neurolab.exe" "%1"`): on a real X
+    server the window shows the lesson of a file in a folder with a space."""
+    lesson = LESSONS[0]
+    title = json.loads(lesson.read_text(encoding="utf-8"))["lesson"]["title"]
+    folder = tmp_path / "my lessons"
+    folder.mkdir()
+    shutil.copy2(lesson, folder / lesson.name)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "measure_startup.py"),
+            str(bundle / "neurolab"),
+            str(folder / lesson.name),
+            "--title",
+            f"Lesson: {title}",
+            "--runs",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_without_a_writable_home_the_kernels_go_to_a_temporary_folder(bundle, tmp_path):

@@ -15,6 +15,18 @@ pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux packages"),
 ]
 APP_ID = "org.neurolab.NeuroLab"
+MIME_TYPE = "application/x-neurolab-experiment"
+MIME_XML = ROOT / "packaging" / "linux" / f"{APP_ID}.mime.xml"
+
+
+def mime_database(data_dir):
+    """update-mime-database over DATA_DIR/mime/packages; its glob list."""
+    if not shutil.which("update-mime-database"):
+        pytest.skip("update-mime-database not installed (Debian: shared-mime-info)")
+    mime = data_dir / "mime"
+    r = subprocess.run(["update-mime-database", str(mime)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return (mime / "globs2").read_text()
 
 
 def smoke(exe, home):
@@ -38,6 +50,18 @@ def test_desktop_entry_and_metainfo_validate():
         assert r.returncode == 0, r.stdout + r.stderr
 
 
+def test_experiment_files_open_with_neurolab(tmp_path):
+    """*.neurolab.json is a MIME type of its own, which the menu entry opens (%f: the
+    file, as `neurolab FILE` opens it)."""
+    desktop = (ROOT / "packaging" / "linux" / f"{APP_ID}.desktop").read_text()
+    assert "\nExec=neurolab %f\n" in desktop
+    assert f"\nMimeType={MIME_TYPE};\n" in desktop
+    packages = tmp_path / "mime" / "packages"
+    packages.mkdir(parents=True)
+    shutil.copy2(MIME_XML, packages / f"{APP_ID}.xml")
+    assert f"{MIME_TYPE}:*.neurolab.json" in mime_database(tmp_path)
+
+
 def test_deb_fields(deb, pb):
     info = subprocess.run(
         ["dpkg-deb", "--field", str(deb)], capture_output=True, text=True, check=True
@@ -47,7 +71,15 @@ def test_deb_fields(deb, pb):
     assert fields["Version"] == pb.VERSION
     assert fields["Architecture"] == pb.DEB_ARCH
     depends = {d.strip().split()[0] for d in fields["Depends"].split(",")}
-    for pkg in ("libc6", "libegl1", "libgl1", "libxcb1", "libstdc++6", "fontconfig-config"):
+    for pkg in (
+        "libc6",
+        "libegl1",
+        "libgl1",
+        "libxcb1",
+        "libstdc++6",
+        "libdbus-1-3",
+        "fontconfig-config",
+    ):
         assert pkg in depends, fields["Depends"]
     report(f"{deb.name}: {deb.stat().st_size / 1e6:.1f} MB; Depends: {fields['Depends']}")
 
@@ -61,7 +93,9 @@ def test_deb_installs_and_runs(deb, tmp_path):
     desktop = root / "usr" / "share" / "applications" / f"{APP_ID}.desktop"
     r = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
     assert r.returncode == 0 and not r.stdout.strip(), r.stdout
-    assert "Exec=neurolab" in desktop.read_text()
+    assert "Exec=neurolab %f" in desktop.read_text()
+    mime = root / "usr" / "share" / "mime" / "packages" / f"{APP_ID}.xml"
+    assert mime.read_bytes() == MIME_XML.read_bytes()
     metainfo = root / "usr" / "share" / "metainfo" / f"{APP_ID}.metainfo.xml"
     if shutil.which("appstreamcli"):
         r = subprocess.run(
@@ -96,10 +130,16 @@ def test_tarball_runs_and_adds_a_menu_entry(tarball, pb, tmp_path):
     icon = home / ".local" / "share" / "icons" / "hicolor" / "48x48" / "apps" / f"{APP_ID}.png"
     assert icon.exists()
     assert os.readlink(home / ".local" / "bin" / "neurolab") == str(top / "neurolab")
+    assert f'Exec="{top}/neurolab" %f' in text
+    mime = home / ".local" / "share" / "mime" / "packages" / f"{APP_ID}.xml"
+    assert mime.read_bytes() == MIME_XML.read_bytes()
+    if shutil.which("update-mime-database"):  # the script ran it
+        globs = (home / ".local" / "share" / "mime" / "globs2").read_text()
+        assert f"{MIME_TYPE}:*.neurolab.json" in globs
 
     r = subprocess.run([str(script), "--remove"], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
-    assert not entry.exists() and not icon.exists()
+    assert not entry.exists() and not icon.exists() and not mime.exists()
     assert not (home / ".local" / "bin" / "neurolab").exists()
     assert (top / "neurolab").exists()  # the program itself stays
     report(f"{tarball.name}: {tarball.stat().st_size / 1e6:.1f} MB")

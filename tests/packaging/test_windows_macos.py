@@ -50,6 +50,24 @@ def test_installer_holds_the_payload_and_an_uninstaller(installer, pb):
         assert name in listing, listing
 
 
+def test_installer_adds_open_with_for_experiment_files_and_the_uninstaller_removes_it(
+    installer, pb
+):
+    """Windows sees only the last extension (.json) of FILE.neurolab.json: NeuroLab joins
+    .json's "Open with" list (per user for a per-user install), never its default."""
+    log = (pb.BUILD / "makensis.log").read_text(encoding="utf-8", errors="replace")
+    classes = "SHCTX\\Software\\Classes"
+    assert (
+        f"WriteRegStr: {classes}\\NeuroLab.Experiment\\shell\\open\\command\\="
+        '"$INSTDIR\\neurolab.exe" "%1"' in log
+    )
+    assert f"WriteRegStr: {classes}\\.json\\OpenWithProgids\\NeuroLab.Experiment=" in log
+    assert f"WriteRegStr: {classes}\\.json\\=" not in log  # JSON's default untouched
+    uninstall = log[log.index('Section: "Uninstall"') :]
+    assert f"DeleteRegKey: {classes}\\NeuroLab.Experiment" in uninstall
+    assert f"DeleteRegValue: {classes}\\.json\\OpenWithProgids\\NeuroLab.Experiment" in uninstall
+
+
 def test_installer_defaults_to_a_per_user_install():
     nsi = (ROOT / "packaging" / "windows" / "neurolab.nsi").read_text()
     assert "!define MULTIUSER_INSTALLMODE_DEFAULT_CURRENTUSER" in nsi
