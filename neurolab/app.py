@@ -65,6 +65,7 @@ def _run_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--tab",
+        type=str.title,  # "network" is Network
         choices=["Neuron", "Synapse", "Network", "Training"],
         help="the tab to compute (default: the experiment's active tab)",
     )
@@ -90,6 +91,9 @@ def run_headless(argv: list[str]) -> int:
     try:
         out = tabstate.compute(exp, tab)
         remark = tabstate.write(args.out, out, tab)
+    except OSError as err:
+        print(f"neurolab run: cannot write {args.out}: {err.strerror or err}", file=sys.stderr)
+        return 1
     except Exception as err:  # noqa: BLE001 — one line for the teacher's script, not a traceback
         text = " ".join(str(err).split()) or type(err).__name__
         print(f"neurolab run: {args.experiment}: {tab}: {text}", file=sys.stderr)

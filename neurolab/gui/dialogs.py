@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
@@ -46,7 +46,7 @@ def ask_and_export(
         parent, "Export plot", f"{stem}.{fmt}", ";;".join(filters[f] for f in order)
     )
     if path:
-        with report_errors(parent, "Export failed"):
+        with report_errors(parent, "Export failed", path):
             export(path)
             return path
     return None
@@ -96,12 +96,47 @@ def ask_unsaved(parent: QWidget | None, name: str) -> str:
     }.get(QMessageBox.StandardButton(answer), "cancel")
 
 
+class _Feedback(QObject):
+    """Where writes anywhere in the window say how they went, for the status bar."""
+
+    message = Signal(str)
+
+
+_feedback: list[_Feedback] = []
+
+
+def feedback() -> _Feedback:
+    """The one feedback channel (the main window shows its messages)."""
+    if not _feedback:
+        _feedback.append(_Feedback())
+    return _feedback[0]
+
+
+def failure_text(err: BaseException, target: str | os.PathLike | None = None) -> str:
+    """What went wrong, in words: a write names the target and the reason (not the
+    temporary file it was going through, nor an exception class)."""
+    if isinstance(err, OSError):
+        where = target or err.filename or "the file"
+        return f"could not write {where}: {err.strerror or err}"
+    return f"{type(err).__name__}: {err}"
+
+
 @contextlib.contextmanager
-def report_errors(parent: QWidget | None, title: str) -> Iterator[None]:
-    """Turn an exception in a user action into a message box instead of a crash."""
+def report_errors(
+    parent: QWidget | None, title: str, target: str | os.PathLike | None = None
+) -> Iterator[None]:
+    """Turn an exception in a user action into a message box (and a status line)
+    instead of a crash. Writes are atomic, so a failed one lost nothing."""
     try:
         yield
     except Exception as err:  # noqa: BLE001 — every failure of a user action is reported
         from neurolab.gui import dialogs
 
-        dialogs.show_error(parent, title, f"{type(err).__name__}: {err}")
+        text = failure_text(err, target)
+        feedback().message.emit(f"Not saved: {text}")
+        if isinstance(err, OSError):
+            text = (
+                f"{text[0].upper()}{text[1:]}.\nNothing was lost: any file already there is "
+                "unchanged, and everything is still in NeuroLab. Choose another place."
+            )
+        dialogs.show_error(parent, title, text)

@@ -88,10 +88,10 @@ class MainWindow(QMainWindow):
         self.session = Session(self, self.settings)
         self.session.titleChanged.connect(self.setWindowTitle)
         self.session.message.connect(self._show_status)
+        dialogs.feedback().message.connect(self._show_status)
         self.session.lessonChanged.connect(self._show_lesson)
         self.lesson_panel.startOver.connect(self.restart_lesson)
         self.lesson_panel.leave.connect(self.session.close_lesson)
-        self._lesson_source: str | None = None
         self._build_menus()
         self._restore()
         self.session.restore()
@@ -194,10 +194,7 @@ class MainWindow(QMainWindow):
 
     # -- experiments and lessons ----------------------------------------------------------
     def open_path(self, path: str) -> bool:
-        opened = self.session.open_path(path)
-        if opened and self.session.lesson is not None:
-            self._lesson_source = str(path)
-        return opened
+        return self.session.open_path(path)
 
     def open_dialog(self) -> None:
         path = dialogs.open_file(self, "Open experiment", FILTER)
@@ -214,10 +211,7 @@ class MainWindow(QMainWindow):
             self.open_lesson(path)
 
     def restart_lesson(self) -> None:
-        if not self._lesson_source:
-            self._show_status("Open the lesson again from the Lessons menu to start over")
-        elif self.session.open_path(self._lesson_source, ask=False):
-            self._show_status("The lesson's settings are back")
+        self.session.restart_lesson()
 
     def _show_lesson(self, lesson) -> None:
         self._undo_lesson()
@@ -225,7 +219,6 @@ class MainWindow(QMainWindow):
         self.leave_lesson_action.setEnabled(lesson is not None)
         if lesson is None:
             self.lesson_dock.hide()
-            self._lesson_source = None
             return
         self._undo_lesson, unmatched = restrict(self.pages, self.tabs, lesson)
         self.lesson_panel.show_lesson(lesson)
@@ -262,7 +255,7 @@ class MainWindow(QMainWindow):
             "PNG image (*.png);;SVG image (*.svg)",
         )
         if path:
-            with dialogs.report_errors(self, "Export failed"):
+            with dialogs.report_errors(self, "Export failed", path):
                 n = figure.export_figure(tab, path, preferences.export_scale())
                 self._show_status(f"Saved {n} plot(s) of {tab.title} to {path}")
 

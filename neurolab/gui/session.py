@@ -56,6 +56,7 @@ class Session(QObject):
         self.settings = settings
         self.path: Path | None = None
         self.lesson: experiment.Lesson | None = None
+        self.lesson_source: Path | None = None  # the lesson file "Start over" reloads
         self._baseline = self._edits(self.snapshot())
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -86,11 +87,15 @@ class Session(QObject):
         self._baseline = self._edits(baseline if baseline is not None else self.snapshot())
         self.refresh()
 
-    def title(self) -> str:
+    def name(self) -> str:
+        """What the experiment is called: its file, or the lesson, or Untitled."""
         name = self.path.name if self.path else "Untitled"
         if self.lesson is not None:
             name = f"Lesson: {self.lesson.title}" + (f" ({self.path.name})" if self.path else "")
-        return f"{name}[*] — NeuroLab"
+        return name
+
+    def title(self) -> str:
+        return f"{self.name()}[*] — NeuroLab"
 
     def refresh(self) -> None:
         self.window.setWindowModified(self.is_modified())
@@ -116,13 +121,14 @@ class Session(QObject):
     def open_path(self, path: str | os.PathLike, ask: bool = True) -> bool:
         """Open an experiment or lesson file; a bad file changes nothing and says why."""
         path = Path(path)
-        if ask and not self.maybe_save():
-            return False
         try:
             exp = experiment.load(path, tabstate.SCHEMA)
         except ExperimentError as err:
             dialogs.show_error(self.window, "Cannot open the experiment", f"{path.name}: {err}")
             self.message.emit(f"Not opened: {path.name}: {err}")
+            return False
+        # Checked first: a file that cannot be opened needs no decision about this one.
+        if ask and not self.maybe_save():
             return False
         try:
             self.apply(exp)
@@ -132,22 +138,40 @@ class Session(QObject):
         shipped = path.resolve().parent == lessons.folder().resolve()
         # A shipped lesson is a starting point, not a file to overwrite: Save asks where.
         self.path = None if shipped else path
+        self.lesson_source = path if exp.lesson is not None else None
         if not shipped:
             self.add_recent(path)
         self._mark_clean()
         self._report_notes(exp, path.name)
         return True
 
+    def restart_lesson(self) -> bool:
+        """Put the lesson's settings back; the file the work is saved in stays the same."""
+        if self.lesson_source is None:
+            self.message.emit("Open the lesson again from the Lessons menu to start over")
+            return False
+        try:
+            exp = experiment.load(self.lesson_source, tabstate.SCHEMA)
+            self.apply(exp)
+        except Exception as err:  # noqa: BLE001 — the lesson file changed or went away
+            dialogs.show_error(self.window, "Cannot start the lesson over", str(err))
+            return False
+        self.refresh()
+        self.message.emit("The lesson's settings are back")
+        return True
+
     def _report_notes(self, exp: Experiment, name: str) -> None:
-        missing = [n for n in exp.notes if "was missing" in n]
-        if exp.lesson is not None or not exp.notes:
-            self.message.emit(f"Opened {name}")
-            return
+        problems = [n for page in self.window.pages for n in page.notes()]
+        notes = [] if exp.lesson is not None else list(exp.notes)
+        missing = [n for n in notes if "was missing" in n]
         head = f"Opened {name}"
         if missing:
             head += f": {len(missing)} setting(s) not in the file took their defaults"
+        if problems:
+            head += f"; {problems[0]}"
         self.message.emit(head)
-        dialogs.show_note(self.window, "Opened an older or partial file", "\n".join(exp.notes))
+        if notes or problems:
+            dialogs.show_note(self.window, "Opened, with notes", "\n".join(problems + notes))
 
     # -- saving -----------------------------------------------------------------------
     def save(self) -> bool:
@@ -187,7 +211,7 @@ class Session(QObject):
         """Before the experiment is replaced or the window closes: True to go on."""
         if not self.is_modified():
             return True
-        answer = dialogs.ask_unsaved(self.window, self.path.name if self.path else "Untitled")
+        answer = dialogs.ask_unsaved(self.window, self.name())
         if answer == "save":
             return self.save()
         return answer == "discard"
@@ -196,6 +220,7 @@ class Session(QObject):
     def close_lesson(self) -> None:
         """Leave the lesson: its locks and hidden controls go, the settings stay."""
         self.lesson = None
+        self.lesson_source = None
         self.lessonChanged.emit(None)
         self.refresh()
 
@@ -241,6 +266,8 @@ class Session(QObject):
             print(f"NeuroLab: the session could not be saved to {path}: {err}", file=sys.stderr)
             return
         self.settings.setValue("session/file", str(self.path) if self.path else "")
+        source = str(self.lesson_source) if self.lesson_source and self.lesson else ""
+        self.settings.setValue("session/lesson_source", source)
 
     def restore(self) -> None:
         """At launch: the state saved on exit. A file that cannot be used is kept aside
@@ -256,6 +283,8 @@ class Session(QObject):
             os.replace(path, aside)
             self.message.emit(f"The last session could not be restored ({err}); kept as {aside}")
             return
+        source = str(self.settings.value("session/lesson_source", "") or "")
+        self.lesson_source = Path(source) if source and self.lesson is not None else None
         file = str(self.settings.value("session/file", "") or "")
         baseline = None
         if file and Path(file).exists():

@@ -277,3 +277,51 @@ def test_neurolab_run_writes_what_the_window_exports(window, calls, tmp_path, le
         np.testing.assert_array_equal(a[k], b[k])
     for key in ("params", "seeds", "tab", "view", "version"):
         assert meta_a[key] == meta_b[key], key
+
+
+def test_opening_a_bad_file_does_not_first_ask_about_unsaved_changes(
+    window, calls, tmp_path, monkeypatch
+):
+    _edit(window)
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_unsaved", lambda p, name: asked.append(name) or "cancel")
+    bad = tmp_path / f"bad{experiment.SUFFIX}"
+    bad.write_text(
+        '{"format": "neurolab-experiment", "schema": 1, "tabs": {"Neuron": {"model": null}}}'
+    )
+    assert not window.open_path(str(bad))
+    assert asked == [] and "tabs.Neuron.model" in calls.errors[-1] and "null" in calls.errors[-1]
+
+
+def test_a_training_csv_that_cannot_be_read_is_noted_when_the_file_opens(window, calls, tmp_path):
+    doc = json.loads(experiment.dumps(window.session.experiment()))
+    doc["tabs"]["Training"]["training"]["dataset"] = "csv"
+    doc["tabs"]["Training"]["training"]["csv_file"] = str(tmp_path / "gone.csv")
+    path = tmp_path / f"csv{experiment.SUFFIX}"
+    path.write_text(json.dumps(doc))
+    assert window.open_path(str(path))
+    assert "gone.csv" in calls.notes[-1] and "Training data" in calls.notes[-1]
+    assert "gone.csv" in window.status_label.text()
+
+
+def test_start_over_keeps_the_students_file_and_survives_a_relaunch(
+    qtbot, settings, calls, tmp_path
+):
+    from neurolab.core import lessons
+
+    w = _window(qtbot, settings)
+    item = next(i for i in lessons.shipped() if "universal" in i.path.name)
+    w.open_lesson(item.path)
+    lesson_state = w.session.snapshot()
+    calls.save_to = str(tmp_path / f"mine{experiment.SUFFIX}")
+    assert w.session.save()  # a shipped lesson: Save asks where
+    w.network.approx.params.set_value("n_pieces", 33)
+    assert w.close()  # the session keeps the edit
+    again = _window(qtbot, QSettings(settings.fileName(), QSettings.Format.IniFormat))
+    assert again.session.lesson is not None and again.lesson_dock.isVisible()
+    assert again.session.path == tmp_path / f"mine{experiment.SUFFIX}"
+    again.lesson_panel.restart_button.click()
+    assert again.session.snapshot() == lesson_state
+    assert again.session.path == tmp_path / f"mine{experiment.SUFFIX}"  # still the student's
+    assert again.windowTitle().startswith(f"Lesson: {item.title} (mine{experiment.SUFFIX})")
+    again.shutdown()

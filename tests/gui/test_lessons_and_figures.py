@@ -167,3 +167,42 @@ def test_exports_to_an_unwritable_place_say_so_and_lose_nothing(
         action()
         assert errors and ("No such file" in errors[-1] or "does not exist" in errors[-1])
     assert window.session.snapshot() == state
+
+
+def test_an_export_that_fails_names_the_target_and_the_status_says_so(
+    window, errors, tmp_path, monkeypatch
+):
+    def refuse(*_a, **_k):
+        raise PermissionError(13, "Permission denied", str(tmp_path / ".x.npz.abc.tmp"))
+
+    target = tmp_path / "data.npz"
+    window._show_status("Saved something earlier")
+    monkeypatch.setattr(dialogs, "save_file", lambda *a, **k: str(target))
+    monkeypatch.setattr(tabstate, "write", refuse)
+    window.tabs.setCurrentWidget(window.network)
+    window.export_data_action.trigger()
+    assert errors[-1].startswith(f"Could not write {target}: Permission denied")
+    assert ".tmp" not in errors[-1] and "Nothing was lost" in errors[-1]
+    assert window.status_label.text() == f"Not saved: could not write {target}: Permission denied"
+
+
+def test_every_export_ends_with_saved_in_the_status_bar(window, tmp_path, monkeypatch):
+    window.tabs.setCurrentWidget(window.network)
+    for name, action in (
+        ("p.png", window.export_plot_action),
+        ("f.svg", window.export_figure_action),
+        ("d.csv", window.export_data_action),
+    ):
+        monkeypatch.setattr(dialogs, "save_file", lambda *a, n=name, **k: str(tmp_path / n))
+        action.trigger()
+        assert (tmp_path / name).exists()
+        assert window.status_label.text().startswith("Saved ")
+        assert str(tmp_path / name) in window.status_label.text()
+
+
+def test_space_on_a_neuron_view_without_a_run_says_where_runs_are(window):
+    window.tabs.setCurrentWidget(window.neuron)
+    window.neuron.views.setCurrentWidget(window.neuron.tuning)
+    window.run_action.trigger()
+    assert window.neuron.runner.state == "idle"
+    assert "Space runs “Traces”" in window.status_label.text()

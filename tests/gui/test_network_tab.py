@@ -99,6 +99,6 @@ def test_export_data_shows_a_busy_cursor_and_says_what_it_writes(window, monkeyp
     window.export_data_action.trigger()
     texts = [t for t, _ in seen]
     assert texts[0] == f"Network: writing {target}…" and texts[1] == "saving"
-    assert texts[-1].startswith(f"Network: data written to {target} in ")
+    assert texts[-1].startswith(f"Saved {target} (")
     assert seen[1][1] is not None  # the busy cursor while writing
     assert QApplication.overrideCursor() is None and target.exists()

@@ -44,6 +44,23 @@ class LabTab(QWidget):
         """File ▸ Export data: every recorded array with its parameters."""
         self.status.emit(f"{self.title}: no data to export on this tab yet")
 
+    def write_data(self, path: str, write) -> None:
+        """Run ``write()`` (it returns "" or a remark) with a busy cursor and a status
+        line while it writes (a big network takes seconds), then "Saved …"; a failure
+        is a message box and "Not saved: …"."""
+        self.status.emit(f"{self.title}: writing {path}…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        # Paint the status line and the cursor before the write blocks this thread.
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        try:
+            with dialogs.report_errors(self, "Export failed", path):
+                started = time.perf_counter()
+                note = write() or ""
+                took = time.perf_counter() - started
+                self.status.emit(f"Saved {path} ({took:.1f} s){note}")
+        finally:
+            QApplication.restoreOverrideCursor()
+
     def smoke_test(self) -> None:
         """Run a short computation synchronously; raise on any error."""
 
@@ -66,6 +83,11 @@ class LabTab(QWidget):
         """Section path inside the tab → the widget that edits it, for a lesson's
         lock and hide lists (a :class:`ParamPanel` can lock or hide single rows)."""
         return {}
+
+    def notes(self) -> list[str]:
+        """What keeps the state just set from working (a data file that cannot be
+        read), said when an experiment opens."""
+        return []
 
 
 class ViewsTab(LabTab):
@@ -129,6 +151,10 @@ class ViewsTab(LabTab):
             view.set_state(state[self.stems[id(view)]])
         self.views.setCurrentWidget(self._view(state["view"]))
 
+    def notes(self) -> list[str]:
+        views = map(self.views.widget, range(self.views.count()))
+        return [n for v in views if hasattr(v, "notes") for n in v.notes()]
+
     def controls(self) -> dict[tuple[str, ...], QWidget]:
         out: dict[tuple[str, ...], QWidget] = {}
         for i in range(self.views.count()):
@@ -150,20 +176,8 @@ class ViewsTab(LabTab):
         path = dialogs.save_file(
             self, "Export data", f"{stem}.csv", "CSV table (*.csv);;NumPy archive (*.npz)"
         )
-        if not path:
-            return
-        self.status.emit(f"{self.title}: writing {path}…")
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        # Paint the status line and the cursor before the write blocks this thread.
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
-        try:
-            with dialogs.report_errors(self, "Export failed"):
-                started = time.perf_counter()
-                note = self.save_data(path)
-                took = time.perf_counter() - started
-                self.status.emit(f"{self.title}: data written to {path} in {took:.1f} s{note}")
-        finally:
-            QApplication.restoreOverrideCursor()
+        if path:
+            self.write_data(path, lambda: self.save_data(path))
 
     def save_data(self, path: str) -> str:
         """Write the current view's data to ``path`` (CSV or NPZ by its extension) with

@@ -218,6 +218,11 @@ class NeuronTab(LabTab):
 
     # -- run control ----------------------------------------------------------------
     def toggle_run(self) -> None:
+        if self.views.currentIndex() != 0 and self.runner.state == "idle":
+            # Nothing to run in the tuning or activation views; a run out of sight
+            # would only surprise (the other tabs say the same).
+            self.status.emit("Neuron: this view updates as you edit; Space runs “Traces”")
+            return
         if self.runner.state == "idle" or (self.runner.state == "paused" and self._restart_pending):
             self.start()
         else:
@@ -400,9 +405,7 @@ class NeuronTab(LabTab):
             self, "Export data", name, "CSV table (*.csv);;NumPy archive (*.npz)"
         )
         if path:
-            with dialogs.report_errors(self, "Export failed"):
-                self.save_data(path)
-                self.status.emit(f"Neuron: data written to {path}")
+            self.write_data(path, lambda: self.save_data(path))
 
     def save_data(self, path: str) -> str:
         """Write the shown view's data to ``path`` (CSV or NPZ) with its parameters."""

@@ -39,7 +39,7 @@ class ModelSpec:
 
 
 def _num(x: float) -> str:
-    return f"({x:g})" if x < 0 else f"{x:g}"
+    return f"(−{-x:g})" if x < 0 else f"{x:g}"  # a true minus sign, as in the formula
 
 
 def _hh_equations(p: hh.HHParams, stim: Stimulus) -> str:

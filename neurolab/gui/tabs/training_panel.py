@@ -1017,6 +1017,11 @@ class TrainView(QWidget):
             return
         self.rebuild()
 
+    def notes(self) -> list[str]:
+        if self.dataset_name() == CSV and self._csv is None:
+            return [f"Training data: {self._csv_error or 'no CSV file chosen'}"]
+        return []
+
     def controls(self) -> dict[tuple[str, ...], QWidget]:
         out: dict[tuple[str, ...], QWidget] = {
             ("dataset",): self.data_choice,

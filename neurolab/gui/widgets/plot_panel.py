@@ -236,7 +236,7 @@ class PlotPanel(QWidget):
             export.save_csv(
                 path, self.curve_data(), params, title=self.title, seeds=tabstate.seeds(params)
             )
-            self.exported.emit(str(path))
+            self._saved(path)
             return
         fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=path.parent)
         os.close(fd)
@@ -252,7 +252,13 @@ class PlotPanel(QWidget):
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        self._saved(path)
+
+    def _saved(self, path: Path) -> None:
+        from neurolab.gui.dialogs import feedback
+
         self.exported.emit(str(path))
+        feedback().message.emit(f"Saved {path}")
 
     def _render_svg(self, filename: str) -> None:
         # pyqtgraph's SVGExporter rewrites Qt's path data and breaks on what Qt 6
