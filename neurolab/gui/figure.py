@@ -8,24 +8,28 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
 from neurolab.gui.widgets.plot_panel import PlotPanel
 
 
-def shown_plots(root: QWidget) -> list[PlotPanel]:
-    """The plot panels visible under ``root``, leaving out previews whose export
-    buttons are hidden (the stimulus preview among the controls)."""
-    return [
-        p
-        for p in root.findChildren(PlotPanel)
-        if p.isVisible() and not p.export_buttons["PNG"].isHidden() and p.plots
-    ]
+def shown_plots(root: QWidget) -> list[QWidget]:
+    """The drawings visible under ``root``: every widget with a ``title_label`` above a
+    ``view`` (plot panels, weight heatmaps, the autodiff graph), leaving out previews
+    whose export buttons are hidden (the stimulus preview among the controls)."""
+    out = []
+    for w in root.findChildren(QWidget):
+        if not (hasattr(w, "title_label") and hasattr(w, "view") and w.isVisible()):
+            continue
+        if isinstance(w, PlotPanel) and (w.export_buttons["PNG"].isHidden() or not w.plots):
+            continue
+        out.append(w)
+    return out
 
 
-def _parts(root: QWidget, panels: list[PlotPanel]) -> list[tuple[QWidget, QRect]]:
+def _parts(root: QWidget, panels: list[QWidget]) -> list[tuple[QWidget, QRect]]:
     parts = []
     for panel in panels:
         for w in (panel.title_label, panel.view):
@@ -85,7 +89,10 @@ def _paint(painter: QPainter, parts: list[tuple[QWidget, QRect]], bound: QRect) 
             painter.save()
             painter.translate(rect.topLeft() - bound.topLeft())
             # QWidget's render, not QGraphicsView's (which stretches to the whole device).
-            QWidget.render(widget, painter, QPoint(0, 0))
+            # The figure's own white shows behind titles, not the window's grey.
+            QWidget.render(
+                widget, painter, QPoint(0, 0), QRegion(), QWidget.RenderFlag.DrawChildren
+            )
             painter.restore()
     finally:
         painter.end()

@@ -206,3 +206,19 @@ def test_space_on_a_neuron_view_without_a_run_says_where_runs_are(window):
     window.run_action.trigger()
     assert window.neuron.runner.state == "idle"
     assert "Space runs “Traces”" in window.status_label.text()
+
+
+def test_export_figure_takes_heatmaps_and_the_autodiff_graph_too(window, qtbot):
+    from neurolab.gui.figure import shown_plots
+    from neurolab.gui.widgets.weight_heatmap import WeightHeatmap
+
+    window.tabs.setCurrentWidget(window.network)
+    window.network.views.setCurrentWidget(window.network.rate)
+    qtbot.wait(50)
+    parts = shown_plots(window.network)
+    assert window.network.rate.plot in parts
+    assert any(isinstance(p, WeightHeatmap) for p in parts)
+    window.tabs.setCurrentWidget(window.training)
+    window.training.views.setCurrentWidget(window.training.autodiff)
+    qtbot.wait(50)
+    assert [type(p).__name__ for p in shown_plots(window.training)] == ["GraphPanel"]
