@@ -341,3 +341,18 @@ def test_widened_axis_returns_once_the_extreme_data_scroll_off(tab, qtbot):
     qtbot.waitUntil(lambda: plot.viewRange()[1][0] > -100, timeout=8000)
     tab.stop()
     tab.runner.wait()
+
+
+def test_the_input_preview_spans_what_the_run_shows(tab, qtbot):
+    page = tab.pages["hh"]
+    dt = page.run.values().dt
+
+    def last_t():
+        return page.stimulus.preview_curve.getData()[0][-1]
+
+    tab.set_mode(LIVE)
+    page.run.set_value("window", 250.0)
+    qtbot.waitUntil(lambda: last_t() == pytest.approx(250.0 - dt), timeout=5000)
+    tab.set_mode(ONESHOT)
+    page.run.set_value("duration", 800.0)  # panel changes are throttled: wait for it
+    qtbot.waitUntil(lambda: last_t() == pytest.approx(800.0 - dt), timeout=5000)

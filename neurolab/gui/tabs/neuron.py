@@ -90,6 +90,8 @@ class NeuronTab(LabTab):
         self.run_key = "hh"
         self._build()
         self._model_changed()
+        for page in self.pages.values():
+            self._fit_preview(page)
 
     # -- layout ---------------------------------------------------------------
     def _build(self) -> None:
@@ -324,6 +326,13 @@ class NeuronTab(LabTab):
         self.mode = self.mode_box.currentData()
         self.progress.setValue(0)
         self.progress.setEnabled(self.mode == ONESHOT)
+        for page in self.pages.values():
+            self._fit_preview(page)
+
+    def _fit_preview(self, page: _ModelPage) -> None:
+        """The input preview spans what a run shows: the live screen or the one-shot."""
+        run = page.run.values()
+        page.stimulus.set_span(run.window if self.mode == LIVE else run.duration)
 
     def _live_here(self) -> bool:
         return self.runner.state != "idle" and self.run_key == self.key and self.mode == LIVE
@@ -340,6 +349,7 @@ class NeuronTab(LabTab):
 
     def _run_params_changed(self, run) -> None:
         self.page.stimulus.set_dt(run.dt)
+        self._fit_preview(self.page)
         if not self._live_here():
             return
         if (run.dt, run.window) != (self._run.dt, self._run.window):

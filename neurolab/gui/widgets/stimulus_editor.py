@@ -65,6 +65,12 @@ class StimulusEditor(QGroupBox):
             self.dt = dt
             self._update_preview()
 
+    def set_span(self, ms: float) -> None:
+        """Preview as much time as the run shows (its screen, or its duration)."""
+        if ms != self.preview_ms:
+            self.preview_ms = ms
+            self._update_preview()
+
     def key(self) -> str:
         return self.kind.currentData()
 
