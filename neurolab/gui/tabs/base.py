@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -183,15 +184,18 @@ class ViewsTab(LabTab):
         """Write the current view's data to ``path`` (CSV or NPZ by its extension) with
         its parameters; returns a remark for the status bar ("" or what was left out).
 
-        A view may offer ``export_arrays(fmt)`` → (arrays, extra metadata) to write
+        A view may offer ``for_format(arrays, fmt)`` → (arrays, extra metadata) to write
         less to a format that cannot hold everything; a "note" in the metadata says so.
+        The arrays are built once (a big network's take seconds).
         """
         view = self.views.currentWidget()
+        arrays = view.data()
+        narrow = getattr(view, "for_format", None)
         out = tabstate.Output(
-            view.data(),
+            arrays,
             view.parameters(),
             self.stems[id(view)],
-            getattr(view, "export_arrays", None),
+            None if narrow is None else functools.partial(narrow, arrays),
         )
         return tabstate.write(path, out, self.title)
 

@@ -740,11 +740,12 @@ class SpikingNetworkView(QWidget):
         """Whether a run has built a network to export (cheaper than data())."""
         return self.built is not None
 
-    def export_arrays(self, fmt: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-        """The arrays to write as ``fmt`` ("csv" or "npz") and metadata to add: a CSV
-        leaves out the weights of a network of more than ``CSV_MAX_SYNAPSES`` synapses
-        (see ``tabstate.network.spiking_for_format``)."""
-        arrays = self.data()
+    def for_format(
+        self, arrays: dict[str, np.ndarray], fmt: str
+    ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+        """What of ``arrays`` (this view's ``data()``) to write as ``fmt`` ("csv" or
+        "npz") and metadata to add: a CSV leaves out the weights of a network of more
+        than ``CSV_MAX_SYNAPSES`` synapses (see ``tabstate.network.spiking_for_format``)."""
         if not arrays:
             return arrays, {}
         return spiking_for_format(arrays, self.built.W.nnz, fmt)
