@@ -52,27 +52,11 @@ from neurolab.core.tabstate.network import (  # noqa: F401 (SWEEP_N, X, max_erro
 )
 from neurolab.gui.widgets.common import control_column, message_label
 from neurolab.gui.widgets.param_panel import ParamPanel
-from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
+from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel, log_ticks
 
 MAX_PIECES_DRAWN = 60  # more faint pieces than this are unreadable (and slow to draw)
 EXPRESSION_PAUSE_MS = 600  # a typed expression is applied after this pause (or on Enter)
 ALLOWED_TEXT = "numbers, x, pi, e, + − * / ** ( ) and sin cos exp log sqrt abs tanh"
-
-
-def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
-    """Labelled ticks for a log axis showing values in [lo, hi] (> 0), as ``setTicks`` takes
-    them (positions are log10 of the values): 1…9 within one decade, 1-2-5 over two,
-    every decade over up to eight, and every k-th decade beyond."""
-    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    decades = max(k1 - k0, 1)
-    mults = range(1, 10) if decades <= 1 else (1, 2, 5) if decades <= 2 else (1,)
-    every = math.ceil(decades / 8)
-    ticks = []
-    for k in range(k0 - k0 % every, k1 + 1, every):
-        for m in mults:
-            v = m * 10.0**k
-            ticks.append((math.log10(v), f"{v:g}".replace("e-0", "e-").replace("e+0", "e")))
-    return [ticks, []]
 
 
 class ApproximationView(QWidget):

@@ -62,7 +62,7 @@ from neurolab.gui.training_process import (
 from neurolab.gui.widgets.common import banner_label, button_row, control_column, message_label
 from neurolab.gui.widgets.mosaic import Mosaic, normalise
 from neurolab.gui.widgets.param_panel import ParamPanel
-from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
+from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel, log_ticks
 
 FRAME_MS = 100  # redraw from the latest data at 10 frames per second: epochs come slower
 POLL_MS = 15  # read the child's messages this often while any are expected
@@ -73,24 +73,13 @@ RESTART_WINDOW_S = 60.0
 SMOKE_TIMEOUT_S = 60.0
 GHOST = (150, 150, 150)
 
-__all__ = ["TrainView", "History", "make_view", "log_ticks"]
+__all__ = ["TrainView", "History", "make_view"]
 
 
-def log_ticks(values: np.ndarray) -> list[tuple[float, str]]:
-    """Readable ticks for a log axis over ``values``: 1-2-5 per decade over a few
-    decades, decades only over many (pyqtgraph's own crowd together)."""
+def axis_ticks(values: np.ndarray) -> list[list[tuple[float, str]]]:
+    """Log-axis ticks for the positive finite ``values`` (a decade before there are any)."""
     v = values[np.isfinite(values) & (values > 0)]
-    if v.size == 0:
-        return []
-    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
-    mults = (1, 2, 5) if hi - lo <= 3 else (1,)
-    step = max(1, (hi - lo) // 6)
-    ticks = [
-        (math.log10(m * 10.0**e), f"{m * 10.0**e:g}")
-        for e in range(lo, hi + 1, step if mults == (1,) else 1)
-        for m in mults
-    ]
-    return ticks
+    return log_ticks(float(v.min()), float(v.max())) if v.size else log_ticks(0.1, 1.0)
 
 
 def _positive(values) -> np.ndarray:
@@ -904,7 +893,7 @@ class TrainView(QWidget):
             curves["train_acc"].setData(x, key["train_accuracy"])
             curves["val_acc"].setData(x, key["val_accuracy"])
         losses = np.concatenate([_positive(h["train_loss"]), _positive(h["val_loss"])])
-        self.p_loss.getAxis("left").setTicks([log_ticks(losses)] if losses.size else None)
+        self.p_loss.getAxis("left").setTicks(axis_ticks(losses))
         w, gr = h["weight_l2"], h["grad_l2"]
         if w.size:
             t = h["norm_epoch"]
@@ -912,7 +901,7 @@ class TrainView(QWidget):
                 cw.setData(t, _positive(w[:, layer]))
                 cg.setData(t, _positive(gr[:, layer]))
             self.p_norm.getAxis("left").setTicks(
-                [log_ticks(np.concatenate([w.ravel(), gr.ravel()]))]
+                axis_ticks(np.concatenate([w.ravel(), gr.ravel()]))
             )
         self._show_progress()
         if full and view_due:

@@ -9,6 +9,7 @@ through :attr:`PlotPanel.exported`, for the status bar).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -63,6 +64,33 @@ def index_ticks(
         k += 1
         step = (1, 2, 5)[k % 3] * 10 ** (k // 3)
     return [(j, str(j)) for j in range(0, n, step)]
+
+
+def log_ticks(lo: float, hi: float) -> list[list[tuple[float, str]]]:
+    """Labelled ticks for a log axis showing values in [lo, hi] (> 0), as ``setTicks``
+    takes them (positions are log10 of the values; pyqtgraph's own crowd together):
+    1-2-5 over up to three decades, every decade over up to eight, every k-th beyond.
+    A range holding fewer than two of those also gets round values inside it (a loss
+    between 0.62 and 0.71 is still labelled)."""
+    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    decades = max(k1 - k0, 1)
+    mults = (1, 2, 5) if decades <= 3 else (1,)
+    every = math.ceil(decades / 8)
+    values = [m * 10.0**k for k in range(k0 - k0 % every, k1 + 1, every) for m in mults]
+    if sum(lo <= v <= hi for v in values) < 2:
+        if hi > lo:
+            step = 10.0 ** math.floor(math.log10((hi - lo) / 4))
+            step *= next(m for m in (1, 2, 5, 10) if (hi - lo) / (step * m) <= 5)
+            digits = max(0, -math.floor(math.log10(step)))
+            inside = np.arange(math.ceil(lo / step), math.floor(hi / step) + 1) * step
+            values += [round(v, digits) for v in inside if v > 0]
+        else:
+            values.append(float(f"{lo:.3g}"))
+    ticks = [
+        (math.log10(v), f"{v:g}".replace("e-0", "e-").replace("e+0", "e"))
+        for v in sorted(set(values))
+    ]
+    return [ticks, []]
 
 
 class PlotPanel(QWidget):
