@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from helpers import shown
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -34,11 +35,7 @@ def calls(monkeypatch):
 
 
 def _window(qtbot, settings):
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
+    return shown(qtbot, MainWindow(settings=settings))
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 Export figure of a whole tab, the PNG scale preference, and exports that cannot be written."""
 
 import pytest
+from helpers import shown
 from PySide6.QtGui import QImage
 
 from neurolab.core import experiment, lessons, tabstate
@@ -19,11 +20,7 @@ def errors(monkeypatch):
 
 @pytest.fixture
 def window(qtbot, settings, errors):
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.resize(1280, 820)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown(qtbot, MainWindow(settings=settings), (1280, 820))
     yield w
     w.shutdown()
 

@@ -1,6 +1,7 @@
 """The main window: tabs, menus, shortcuts, remembered layout, clean shutdown."""
 
 import pytest
+from helpers import shown
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
@@ -13,10 +14,7 @@ from neurolab.gui.worker import running_threads
 
 @pytest.fixture
 def window(qtbot, settings):
-    w = MainWindow(settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = shown(qtbot, MainWindow(settings=settings))
     yield w
     w.shutdown()
 

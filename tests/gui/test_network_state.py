@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from state_checks import same_export, tab_factory, through_file
+from helpers import same_export, tab_factory, through_file
 
 from neurolab.core import experiment as ex
 from neurolab.core import tabstate

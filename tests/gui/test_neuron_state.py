@@ -3,7 +3,7 @@ and File ▸ Export data equals the headless computation (neurolab run) for ever
 
 import numpy as np
 import pytest
-from state_checks import same_export, through_file
+from helpers import same_export, through_file
 
 from neurolab.core import experiment as ex
 from neurolab.core import tabstate

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import same_export, tab_factory, through_file
 from PySide6.QtCore import Qt
-from state_checks import same_export, tab_factory, through_file
 
 from neurolab.core import tabstate
 from neurolab.gui.tabs.synapse import SynapseTab

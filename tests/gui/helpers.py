@@ -1,5 +1,5 @@
-"""What every tab's state tests check the same way: a state through an experiment file,
-and the tab's Export data against the headless computation (``neurolab run``)."""
+"""What GUI tests do the same way: show a widget, and check a tab's state through an
+experiment file and its Export data against the headless computation (``neurolab run``)."""
 
 from __future__ import annotations
 
@@ -40,18 +40,23 @@ def same_export(tab, exp: ex.Experiment, tmp_path) -> tabstate.Output:
     return out
 
 
+def shown(qtbot, widget, size: tuple[int, int] | None = None):
+    """``widget`` closed by qtbot after the test, resized, shown and exposed."""
+    qtbot.addWidget(widget)
+    if size is not None:
+        widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 def tab_factory(qtbot, cls, size: tuple[int, int]):
     """A fixture body: yields ``make()`` for fresh shown tabs, shut down at the end."""
     made = []
 
     def make():
-        t = cls()
-        qtbot.addWidget(t)
-        t.resize(*size)
-        t.show()
-        qtbot.waitExposed(t)
-        made.append(t)
-        return t
+        made.append(shown(qtbot, cls(), size))
+        return made[-1]
 
     yield make
     for t in made:
