@@ -95,7 +95,8 @@ def one_of(*options: str) -> Callable[[Any], str]:
 class Checked(dict):
     """A group whose sections must also agree with each other (e.g. as many inputs as
     the first layer has neurons): ``check(validated group)`` raises ValueError saying
-    what does not fit.  It is a dict of sections like any group."""
+    what does not fit, and may return the group completed (e.g. a default for what one
+    section implies and another lacks).  It is a dict of sections like any group."""
 
     def __init__(self, sections: Mapping[str, Any], check: Callable[[dict], None]) -> None:
         super().__init__(sections)
@@ -227,7 +228,7 @@ def _check_section(section: Section, value: Any, path: tuple[str, ...], notes: l
         group = _check_group(section, value, path, notes)
         if isinstance(section, Checked):
             try:
-                section.check(group)
+                group = section.check(group) or group
             except ValueError as err:
                 raise ExperimentError(f"{_where(path)}: {err}") from None
         return group

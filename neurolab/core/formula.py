@@ -370,6 +370,12 @@ def formula_variables(text: str) -> tuple[str, ...]:
     return _parse(text)[1]
 
 
+def formula_values(text: str, values: dict[str, float]) -> dict[str, float]:
+    """The value of each of the formula's variables: as given, else its default."""
+    values = {**DEFAULT_VALUES, **values}
+    return {n: values.get(n, NEW_VARIABLE_VALUE) for n in formula_variables(text)}
+
+
 def _fmt(v: Any) -> str:
     return f"{float(v):.6g}"
 

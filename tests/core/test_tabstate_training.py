@@ -160,8 +160,16 @@ def test_autodiff_gradients_match_the_hand_derivative():
     assert np.all(out.arrays["relative_difference"] < 1e-6)
 
 
-def test_a_formula_undefined_at_its_values_is_a_clear_message():
-    exp = _exp({"view": "autodiff", "autodiff": {"formula": "log(x)", "values": {"x": -1.0}}})
-    with pytest.raises(ValueError, match="log"):
-        tabstate.compute(exp)
+def test_a_formula_undefined_at_its_values_is_refused_when_the_file_loads():
+    # The tab would keep its old formula: the file must be refused before anything changes.
+    bad = {"view": "autodiff", "autodiff": {"formula": "log(x)", "values": {"x": -1.0}}}
+    with pytest.raises(experiment.ExperimentError, match=r"tabs\.Training\.autodiff: .*log"):
+        _exp(bad)
     parse_formula("log(x)", {"x": 1.0})  # defined elsewhere: only the values are wrong
+
+
+def test_the_formula_s_values_are_completed_as_the_tab_shows_them():
+    # A missing value takes its default (x 1.5, a new name 1.0); a name the formula
+    # does not use is dropped, as the tab drops it.
+    exp = _exp({"autodiff": {"formula": "x*y + z", "values": {"y": -2.0, "w": 9.0}}})
+    assert exp.tabs["Training"]["autodiff"]["values"] == {"x": 1.5, "y": -2.0, "z": 1.0}

@@ -22,14 +22,14 @@ import numpy as np
 from neurolab.core import datasets
 from neurolab.core.activations import ACTIVATIONS
 from neurolab.core.datasets import DATASETS, Augmentation, Dataset
-from neurolab.core.experiment import Custom, one_of
+from neurolab.core.experiment import Checked, Custom, one_of
 from neurolab.core.formula import (
     DEFAULT_FORMULA,
     DEFAULT_VALUES,
     NAME_RE,
-    NEW_VARIABLE_VALUE,
     VALUE_LIMIT,
     differentiate,
+    formula_values,
     formula_variables,
     parse_formula,
 )
@@ -194,6 +194,14 @@ def _check_values(value: Any) -> dict[str, float]:
     return out
 
 
+def _complete_autodiff(group: dict) -> dict:
+    """The autodiff section as the tab shows it: a value for exactly the formula's
+    variables (a missing one at its default), and a formula that evaluates there."""
+    values = formula_values(group["formula"], group["values"])
+    parse_formula(group["formula"], values)  # FormulaError (a ValueError) says why not
+    return {**group, "values": values}
+
+
 def _check_step(value: Any) -> str | int:
     if value == "all" or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
         return value
@@ -218,11 +226,14 @@ SCHEMA = {
         "start": Custom(_check_start, None),
         "show": Custom(_check_show, DEFAULT_SHOW),
     },
-    "autodiff": {
-        "formula": Custom(_check_formula, DEFAULT_FORMULA),
-        "values": Custom(_check_values, DEFAULT_VALUES),
-        "backward_step": Custom(_check_step, "all"),
-    },
+    "autodiff": Checked(
+        {
+            "formula": Custom(_check_formula, DEFAULT_FORMULA),
+            "values": Custom(_check_values, DEFAULT_VALUES),
+            "backward_step": Custom(_check_step, "all"),
+        },
+        _complete_autodiff,
+    ),
 }
 
 
@@ -333,9 +344,7 @@ def _compute_autodiff(s: dict):
     from neurolab.core.tabstate import Output
 
     text = s["formula"]
-    values = {**DEFAULT_VALUES, **s["values"]}
-    names = formula_variables(text)
-    formula = parse_formula(text, {n: values.get(n, NEW_VARIABLE_VALUE) for n in names})
+    formula = parse_formula(text, formula_values(text, s["values"]))
     result = differentiate(formula)
     n = len(result.steps)
     step = s["backward_step"]

@@ -69,6 +69,7 @@ from neurolab.core.formula import (
     Formula,
     FormulaError,
     differentiate,
+    formula_values,
     formula_variables,
     parse_formula,
     relative_difference,
@@ -1155,10 +1156,7 @@ class AutodiffView(QWidget):
         self._last_tried = text
         self._values = {**DEFAULT_VALUES, **state["values"]}
         try:
-            names = formula_variables(text)
-            self._accept(
-                parse_formula(text, {n: self._values.get(n, NEW_VARIABLE_VALUE) for n in names})
-            )
+            self._accept(parse_formula(text, formula_values(text, state["values"])))
         except FormulaError as err:
             self.formula_message.setText(f"{err}. Still showing f = {self.formula.text}.")
             self.formula_message.show()
