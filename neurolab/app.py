@@ -171,8 +171,10 @@ def smoke_test(shot: str | None = None) -> int:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             settings = QSettings(os.path.join(tmp, "smoke.ini"), QSettings.Format.IniFormat)
+            from neurolab.core import compiled
             from neurolab.gui.main_window import MainWindow
 
+            print(f"smoke-test: kernels from {compiled.SOURCE}")
             win = MainWindow(settings=settings)
             win.show()
             app.processEvents()

@@ -24,7 +24,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from neurolab.core.compiled import entry_point, njit
 
 # exp(1), exp(2.5), exp(3): shift e^{-(V+65)/10} to the other rate arguments.
 _E_1 = 2.718281828459045
@@ -218,7 +219,12 @@ def _stiff_step(V, m, h, n, I_in, dt, p, lam):
     return V, m, h, n
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@entry_point(
+    "void(f8[:, ::1], f8[:, ::1], f8[::1], f8, i8, i8, i8, i8, f8[:, ::1], f8[:, "
+    "::1], f8[:, ::1], f8[:, ::1], f8[:, ::1], i8[::1], i8[::1], i8, i8)",
+    nogil=True,
+    error_model="numpy",
+)
 def run_block(
     state,
     I_in,
@@ -321,7 +327,7 @@ def run_block(
             ns[i] = nn[j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@entry_point("f8[:, ::1](f8[::1])", nogil=True, error_model="numpy")
 def rates_array(V):
     """The kernel's own rate evaluation on an array, shape (6, V.size); for tests."""
     out = np.empty((6, V.size))

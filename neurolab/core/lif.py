@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit
 
+from neurolab.core.compiled import entry_point, njit
 from neurolab.core.params import Param, ParamSet
 from neurolab.core.stimulus import Constant, Stimulus
 from neurolab.core.streaming import check_updates
@@ -141,7 +141,10 @@ def _push_spike(spk_t, spk_i, ns, t, i):  # pragma: no cover - compiled
     return spk_t, spk_i, ns + 1
 
 
-@njit(cache=True)
+@entry_point(
+    "Tuple((i8[::1], f8[::1], i8))(f8[:, ::1], f8[::1], f8[::1], i8, f8, f8, f8, i8, "
+    "f8[:, ::1], b1)"
+)
 def _kernel(J, v, ref_until, k0, dt, tau, t_ref, n_steps, v_out, record):  # pragma: no cover
     """Advance N neurons by ``n_steps`` exact steps, in place.
 

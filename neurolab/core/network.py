@@ -53,9 +53,9 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
 
 from neurolab.core.activations import ACTIVATIONS
+from neurolab.core.compiled import entry_point, njit
 from neurolab.core.lif import LIFParams, _grow, _n_steps, _push_spike
 from neurolab.core.streaming import check_updates
 
@@ -284,7 +284,12 @@ def _heap_pop(ht, hi, hv, nh):  # pragma: no cover - compiled
     return t0, i0, v0, nh
 
 
-@njit(cache=True, nogil=True)  # nogil: the GUI thread keeps running while a chunk computes
+@entry_point(
+    "Tuple((i8[::1], f8[::1], i8))(i8[::1], i8[::1], f8[::1], f8[::1], f8[::1], "
+    "f8[::1], f8[::1], i8, f8, f8, f8, f8, i8, i8, i8[::1], f8[:, ::1], f8[:, ::1], "
+    "i8[::1])",
+    nogil=True,
+)  # nogil: the GUI thread keeps running while a chunk computes
 def _net_kernel(
     indptr,
     indices,

@@ -63,8 +63,8 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.integrate
 import scipy.linalg
-from numba import njit
 
+from neurolab.core.compiled import entry_point, njit
 from neurolab.core.lif import LIFParams, _grow, _n_steps, _State
 from neurolab.core.params import Param, ParamError, ParamSet
 from neurolab.core.stimulus import Constant, Stimulus
@@ -211,7 +211,7 @@ def _cascade_step(dt: float, tau_s: float, n: int) -> np.ndarray:
     return M
 
 
-@njit(cache=True)
+@entry_point("void(f8[:, ::1], f8[:, ::1], f8[::1])")
 def _cascade_run(M, inj, out):  # pragma: no cover - compiled
     """x_k = M x_{k−1} + inj[k] from x_{−1} = 0; out[k] = last stage of x_k."""
     m = M.shape[0]
@@ -808,7 +808,7 @@ def _matmul(P, Q):  # pragma: no cover - compiled
     return R
 
 
-@njit(cache=True)
+@entry_point("f8[:, ::1](f8[:, ::1])")
 def _expm(M):  # pragma: no cover - compiled
     """e^M for a small matrix: Taylor series after scaling to ‖M‖∞ ≤ 1/2, then squaring.
 
@@ -895,7 +895,10 @@ def _crossing(A, y0, y1, h, iv, tmp, tmp2):  # pragma: no cover - compiled
     return -1.0
 
 
-@njit(cache=True)
+@entry_point(
+    "Tuple((f8[::1], i8))(f8[::1], f8[::1], f8[::1], i8, f8, i8, f8[:, ::1], f8[:, "
+    "::1], f8, f8, f8[::1], f8[::1])"
+)
 def _chain_kernel(
     y, ref, spikes, k0, dt, n_steps, A, E_dt, t_ref, kick, s_out, v_out
 ):  # pragma: no cover - compiled

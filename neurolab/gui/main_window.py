@@ -41,6 +41,11 @@ def library_versions() -> dict[str, str]:
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
     }
+    from neurolab.core import compiled
+
+    if compiled.AHEAD_OF_TIME is not None:
+        versions["kernels"] = f"compiled ahead of time ({compiled.SOURCE})"
+        return versions
     try:
         import numba
 

@@ -38,6 +38,10 @@ def _import_numba_here() -> None:
     among it).  On a worker thread that import competes for the GIL with the
     GUI thread's painting and was seen to take minutes; here it takes ~0.2 s.
     """
+    from neurolab.core import compiled
+
+    if compiled.AHEAD_OF_TIME is not None:
+        return  # no numba at all
     from numba.core.registry import cpu_target
 
     cpu_target.target_context.refresh()
