@@ -50,12 +50,8 @@ def report(line: str) -> None:
 
 
 def app_env(home: Path, **extra) -> dict:
-    """A new user: own HOME, no inherited numba or XDG settings, headless Qt."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("NUMBA_", "XDG_")) and k != "NEUROLAB_NUMBA_CPU"
-    }
+    """A new user: own HOME, no inherited XDG or NeuroLab settings, headless Qt."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "NEUROLAB_KERNELS"))}
     env.update(HOME=str(home), QT_QPA_PLATFORM="offscreen")
     env.update(extra)
     return env
