@@ -51,6 +51,7 @@ bench: $(BENCH)/.installed
 	$(BENCH)/bin/python benchmarks/bench_w3.py
 	$(BENCH)/bin/python benchmarks/bench_w4.py
 	$(BENCH)/bin/python benchmarks/bench_autodiff.py
+	$(BENCH)/bin/python benchmarks/bench_kernels.py
 	QT_QPA_PLATFORM=offscreen $(BENCH)/bin/python benchmarks/probe_gui.py
 
 lint: $(VENV)/.test-installed

@@ -4,7 +4,7 @@
     python3 packaging/measure_startup.py [EXE [FILE]] [--runs 5] [--cold] [--keep-home] [--title T]
 
 EXE defaults to the bundle (build/package/dist/neurolab/neurolab). Each run starts EXE
-with a fresh HOME (a new user: empty numba cache, no settings) unless --keep-home, and
+with a fresh HOME (a new user: no settings) unless --keep-home, and
 polls ``xwininfo`` until a window whose title holds --title is viewable (default
 "— NeuroLab": the main window is "Untitled — NeuroLab", "FILE — NeuroLab" or
 "Lesson: TITLE — NeuroLab"; FILE is opened, as a double click does). --cold also
