@@ -21,6 +21,7 @@ import importlib
 import os
 import platform
 import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -89,9 +90,12 @@ def _load_ahead_of_time() -> Any:
     mode = os.environ.get("NEUROLAB_KERNELS", "").strip().lower()
     builds = [suffix for targets in TARGETS.values() for suffix, _cpu in targets]
     if mode not in ("", "jit", "aot", *builds):
-        raise ValueError(
-            f"NEUROLAB_KERNELS must be jit, aot or one of {', '.join(builds)}; got {mode!r}"
+        print(
+            f"neurolab: NEUROLAB_KERNELS={mode!r} ignored: it must be jit, aot or one of "
+            f"{', '.join(builds)}",
+            file=sys.stderr,
         )
+        mode = ""
     if mode == "jit":
         return None
     if mode in builds:

@@ -154,3 +154,23 @@ def test_ahead_of_time_kernels_compute_exactly_what_the_jit_computes(tmp_path):
         assert {"lif", "expm", "rates"} <= kernels_run and len(kernels_run) >= 7
         for name in jit.files:
             np.testing.assert_array_equal(aot[name], jit[name], err_msg=name)
+
+
+def _source_with(kernels: str) -> subprocess.CompletedProcess:
+    code = "from neurolab.core import compiled; print(compiled.SOURCE)"
+    env = dict(os.environ, NEUROLAB_KERNELS=kernels)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_the_kernel_source_setting_is_obeyed_and_a_wrong_one_explained():
+    # No ahead-of-time module is on this test run's path.
+    assert _source_with("jit").stdout.split() == ["jit"]
+    assert _source_with("").stdout.split() == ["jit"]
+    wrong = _source_with("fastest")
+    assert wrong.returncode == 0 and wrong.stdout.split() == ["jit"]
+    assert "NEUROLAB_KERNELS='fastest' ignored: it must be jit, aot or one of" in wrong.stderr
+    missing = _source_with("aot")
+    assert missing.returncode != 0
+    assert "NEUROLAB_KERNELS=aot, but no neurolab_kernels_* module" in missing.stderr
