@@ -16,15 +16,32 @@ from pkgtools import ROOT, app_env, report
 pytestmark = pytest.mark.timeout(1200)
 
 
-def run_app(exe, *args, home, cwd=None, timeout=300):
+def run_app(exe, *args, home, timeout=300, **env):
+    """Run the bundled app as a new user whose home is ``home``, with ``env`` added."""
     return subprocess.run(
-        [str(exe), *args],
+        [str(exe), *map(str, args)],
         capture_output=True,
         text=True,
-        env=app_env(home),
-        cwd=cwd,
+        env=app_env(home, **env),
         timeout=timeout,
     )
+
+
+def measure_startup(*args) -> subprocess.CompletedProcess:
+    """packaging/measure_startup.py with ``args``: launch to a shown window on Xvfb."""
+    script = ROOT / "packaging" / "measure_startup.py"
+    return subprocess.run(
+        [sys.executable, str(script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+needs_x11 = pytest.mark.skipif(
+    not shutil.which("Xvfb") or not shutil.which("xwininfo"),
+    reason="needs Xvfb and xwininfo (Debian: xvfb x11-utils)",
+)
 
 
 def test_version(bundle, pb, tmp_path):
@@ -62,14 +79,7 @@ def test_every_kernel_build_in_the_bundle_runs(bundle, tmp_path):
     for suffix in suffixes:
         home = tmp_path / suffix
         home.mkdir()
-        env = app_env(home, NEUROLAB_KERNELS=suffix)
-        r = subprocess.run(
-            [str(bundle / "neurolab"), "--smoke-test"],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=600,
-        )
+        r = run_app(bundle / "neurolab", "--smoke-test", home=home, NEUROLAB_KERNELS=suffix)
         assert r.returncode == 0, r.stdout + r.stderr
         assert f"kernels from {compiled.MODULE_PREFIX}{suffix}" in r.stdout
 
@@ -230,28 +240,14 @@ def test_bundle_size_report(bundle, pb):
     assert size < 600e6
 
 
-@pytest.mark.skipif(
-    not shutil.which("Xvfb") or not shutil.which("xwininfo"),
-    reason="needs Xvfb and xwininfo (Debian: xvfb x11-utils)",
-)
+@needs_x11
 def test_start_to_a_shown_window_on_x11(bundle):
     """A new user's first launch on a real X server (Xvfb, xcb): window shown in time.
 
     The goal is 4 s on an idle 2-core machine; the assertion leaves room for a loaded
     one (NEUROLAB_STARTUP_LIMIT, default 10 s), the report gives the measured time."""
     limit = float(os.environ.get("NEUROLAB_STARTUP_LIMIT", "10"))
-    r = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "packaging" / "measure_startup.py"),
-            str(bundle / "neurolab"),
-            "--runs",
-            "3",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    r = measure_startup(bundle / "neurolab", "--runs", 3)
     assert r.returncode == 0, r.stdout + r.stderr
     line = r.stdout.strip().splitlines()[-1]
     report(f"bundle start to shown window (Xvfb, new user): {line.removeprefix('startup: ')}")
@@ -259,10 +255,7 @@ def test_start_to_a_shown_window_on_x11(bundle):
     assert median < limit, r.stdout
 
 
-@pytest.mark.skipif(
-    not shutil.which("Xvfb") or not shutil.which("xwininfo"),
-    reason="needs Xvfb and xwininfo (Debian: xvfb x11-utils)",
-)
+@needs_x11
 def test_opening_an_experiment_file_shows_it(bundle, tmp_path):
     """`neurolab FILE.neurolab.json`, what the desktop runs for a double click (the
     .desktop entry's `Exec=neurolab %f`, Windows' `"neurolab.exe" "%1"`): on a real X
@@ -272,19 +265,6 @@ def test_opening_an_experiment_file_shows_it(bundle, tmp_path):
     folder = tmp_path / "my lessons"
     folder.mkdir()
     shutil.copy2(lesson, folder / lesson.name)
-    r = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "packaging" / "measure_startup.py"),
-            str(bundle / "neurolab"),
-            str(folder / lesson.name),
-            "--title",
-            f"Lesson: {title}",
-            "--runs",
-            "1",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    exe, file = bundle / "neurolab", folder / lesson.name
+    r = measure_startup(exe, file, "--title", f"Lesson: {title}", "--runs", 1)
     assert r.returncode == 0, r.stdout + r.stderr
