@@ -5,7 +5,7 @@
 #   desktop-file-validate, appstreamcli: menu entry and metainfo checks
 #   7z: lists the NSIS installer  Xvfb, xwininfo: start-up time on a real X server
 #   icupkg: trims Qt's ICU data  libwayland-*, libdbus-1-3: the .deb's Depends are read
-#   off the libraries installed here
+#   off the libraries installed here   debootstrap: the bare-Debian test, when asked for
 set -eu
 need=""
 has() { command -v "$1" >/dev/null 2>&1; }
@@ -19,6 +19,8 @@ has xwininfo || need="$need x11-utils"
 has readelf || need="$need binutils"
 has xz || need="$need xz-utils"
 has icupkg || need="$need icu-devtools"
+# The bare-Debian test (NEUROLAB_PACKAGE_BARE=1, as .ci/run sets it) debootstraps a system.
+if [ "${NEUROLAB_PACKAGE_BARE:-}" = 1 ]; then has debootstrap || need="$need debootstrap"; fi
 for pkg in libwayland-client0 libwayland-cursor0 libegl1 libgl1 libxcb1 libdrm2 libdbus-1-3 \
     fontconfig-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need="$need $pkg"

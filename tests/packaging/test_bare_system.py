@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from pkgtools import load_measure_startup
@@ -28,10 +29,27 @@ pytestmark = [
 ]
 
 
+def debian_mirror() -> str:
+    """The Debian archive this machine's apt uses (its sources), for debootstrap."""
+    sources = Path("/etc/apt/sources.list.d")
+    for path in sorted(sources.glob("*.sources")) if sources.is_dir() else []:
+        for stanza in path.read_text(encoding="utf-8").split("\n\n"):
+            fields = dict(line.split(":", 1) for line in stanza.splitlines() if ":" in line[:20])
+            suites = fields.get("Suites", "").split()
+            if "bookworm" in suites and fields.get("Types", "").strip() == "deb":
+                return fields["URIs"].split()[0]
+    listing = Path("/etc/apt/sources.list")
+    for line in listing.read_text(encoding="utf-8").splitlines() if listing.exists() else []:
+        words = line.split()
+        if len(words) >= 3 and words[0] == "deb" and words[2] == "bookworm":
+            return words[1]
+    pytest.fail("this machine's apt has no Debian 12 (bookworm) source to debootstrap from")
+
+
 def test_deb_runs_on_a_bare_debian_with_only_its_depends(deb, pb, tmp_path):
     root = tmp_path / "bare"
     subprocess.run(
-        ["debootstrap", "--variant=minbase", "bookworm", str(root), "http://deb.debian.org/debian"],
+        ["debootstrap", "--variant=minbase", "bookworm", str(root), debian_mirror()],
         check=True,
         capture_output=True,
     )
