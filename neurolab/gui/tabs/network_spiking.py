@@ -69,6 +69,7 @@ from neurolab.gui.widgets.common import banner_label, button_row, control_column
 from neurolab.gui.widgets.param_panel import ParamPanel
 from neurolab.gui.widgets.plot_panel import PALETTE, PlotPanel
 from neurolab.gui.widgets.raster import RasterImage, ScrollingTrace
+from neurolab.gui.widgets.stream_view import fit_hint
 from neurolab.gui.widgets.weight_heatmap import WeightHeatmap
 from neurolab.gui.worker import Runner, Unpaced
 
@@ -295,6 +296,7 @@ class SpikingNetworkView(QWidget):
         font.setPointSizeF(13.0)
         self.hint.setFont(font)
         self.p_raster.addItem(self.hint, ignoreBounds=True)
+        fit_hint(self.hint, self.p_raster)  # whole even in a plot narrower than the text
         self.plot.metadata = self.parameters
         self.plot.exported.connect(self._saved)
 

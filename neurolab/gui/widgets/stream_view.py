@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 
 from neurolab.core.tabstate.neuron import Bounds, Recording, split_chunk
 from neurolab.gui.widgets.plot_panel import PlotPanel
@@ -22,6 +23,38 @@ from neurolab.gui.widgets.sweep import SweepBuffer
 from neurolab.gui.worker import Runner
 
 FRAME_MS = 33  # redraw at ~30 frames per second from the latest data
+
+
+def fit_hint(hint: pg.TextItem, plot: pg.PlotItem, margin: float = 8.0) -> None:
+    """Keep the centred placeholder ``hint`` whole inside ``plot``'s view box.
+
+    A TextItem anchored at its centre is as wide as its text whatever the plot's width,
+    so a plot narrower than the text cut it at both ends ("ress Start … ru"). Now, each
+    time the view box is resized, the hint is one line if that fits, else wrapped at
+    spaces onto centred lines no wider than the box (less ``margin`` px each side), and
+    only if a single word is still too wide is its font made smaller (down to 7 pt).
+    """
+    box = plot.getViewBox()
+    doc = hint.textItem.document()
+    option = doc.defaultTextOption()
+    option.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+    doc.setDefaultTextOption(option)
+    font = QFont(hint.textItem.font())
+
+    def fit() -> None:
+        room = max(box.width() - 2 * margin, 1.0)
+        smaller = QFont(font)
+        hint.setFont(smaller)
+        hint.setTextWidth(-1)
+        if doc.idealWidth() <= room:
+            return
+        hint.setTextWidth(room)
+        while doc.idealWidth() > room and smaller.pointSizeF() > 7.0:
+            smaller.setPointSizeF(max(smaller.pointSizeF() - 1.0, 7.0))
+            hint.setFont(smaller)
+
+    box.sigResized.connect(fit)
+    fit()
 
 
 @dataclass
@@ -119,6 +152,7 @@ class StreamView(QObject):
         self.fields = list(self.new)
         self.hint = pg.TextItem(hint, color="#666", anchor=(0.5, 0.5))
         self.plots[0].addItem(self.hint, ignoreBounds=True)
+        fit_hint(self.hint, self.plots[0])
         self.sweep: SweepBuffer | None = None
         self.recording: Recording | None = None
         self.frames = 0  # redraws done (read by the GUI probe)
