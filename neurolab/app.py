@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--warm-up",
         action="store_true",
-        help="compile the numerical kernels into the on-disk cache and exit (done at install)",
+        help="get the numerical kernels ready and exit: a source install compiles them into "
+        "numba's on-disk cache (make run does it); the packaged app has them compiled",
     )
     return p
 
@@ -190,7 +191,8 @@ def smoke_test(shot: str | None = None) -> int:
             image = win.grab()
             if image.isNull() or not image.save(path):
                 raise RuntimeError(f"could not grab the window to {path}")
-            print(f"smoke-test: window grabbed ({image.width()}×{image.height()}) to {path}")
+            saved = f" to {path}" if shot else ""  # else a temporary file, gone at exit
+            print(f"smoke-test: window grabbed ({image.width()}×{image.height()}){saved}")
             win.close()
             app.processEvents()
         print(f"smoke-test: passed in {time.perf_counter() - started:.1f} s")
@@ -225,14 +227,37 @@ def run_gui(experiment: str | None = None) -> int:
     return app.exec()
 
 
+def kernels_problem() -> str | None:
+    """Why the compiled kernels cannot be loaded (a damaged install), or None."""
+    try:
+        import neurolab.core.compiled  # noqa: F401
+    except ImportError as err:
+        return f"NeuroLab cannot start: {err}. Reinstalling NeuroLab should repair it."
+    return None
+
+
+def _say_problem(problem: str, gui: bool) -> int:
+    print(problem, file=sys.stderr)
+    if gui and not _no_display():  # started from a menu: nobody reads stderr
+        from PySide6.QtWidgets import QMessageBox
+
+        _make_app(sys.argv)
+        QMessageBox.critical(None, "NeuroLab", problem)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["run"]:
-        return run_headless(argv[1:])
+        problem = kernels_problem()
+        return _say_problem(problem, gui=False) if problem else run_headless(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if args.shot and not args.smoke_test:
         parser.error("--shot goes with --smoke-test")
+    problem = kernels_problem()
+    if problem:
+        return _say_problem(problem, gui=not (args.warm_up or args.smoke_test))
     if args.warm_up:
         started = time.perf_counter()
         warm_kernels()

@@ -10,14 +10,16 @@ on a classroom machine.
 Kernel modules import :func:`njit` and :func:`entry_point` from here instead of from numba.
 ``njit`` marks a helper that only other kernels call; ``entry_point`` marks a kernel that
 Python calls, with the one signature it is called with, so that it can be compiled ahead
-of time.  ``NEUROLAB_KERNELS`` chooses: ``jit``; ``aot`` (the best module this CPU can run;
-an error if none is importable); a module suffix such as ``x86_64`` (that one build, e.g.
-to test the baseline build on a newer CPU); unset, the best module if any, else the JIT.
+of time.  ``NEUROLAB_KERNELS`` chooses: ``jit`` (not in the packaged app); ``aot`` (the
+best module this CPU runs; an error if none loads); a build this CPU runs, such as
+``x86_64`` (e.g. to test the baseline build on a newer CPU); unset, the best module if
+any, else the JIT (the packaged app: an error naming each module tried and why).
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import os
 import platform
 import re
@@ -37,7 +39,11 @@ TARGETS: dict[str, list[tuple[str, str]]] = {
 }
 MODULE_PREFIX = "neurolab_kernels_"
 
-_X86_64_V3_FLAGS = {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "abm", "xsave"}
+#: What x86-64-v3 needs besides the x86-64 baseline, in numpy's names for CPU features.
+X86_64_V3_FEATURES = (
+    *("CX16", "LAHF", "POPCNT", "SSE3", "SSSE3", "SSE41", "SSE42"),  # x86-64-v2
+    *("AVX", "AVX2", "BMI", "BMI2", "F16C", "FMA3", "LZCNT", "MOVBE"),
+)
 
 
 def machine() -> str:
@@ -46,40 +52,20 @@ def machine() -> str:
 
 
 def _has_x86_64_v3() -> bool:
-    """Whether this CPU (and OS) can run x86-64-v3 code; False when it cannot be told."""
+    """Whether this CPU and its OS run x86-64-v3 code; False when it cannot be told.
+
+    numpy's own dispatcher has found out at import, on every OS, including whether the
+    OS saves the AVX registers (a virtual machine may hide single features).
+    """
     try:
-        if os.path.exists("/proc/cpuinfo"):
-            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-                for line in f:
-                    if line.startswith("flags"):
-                        return _X86_64_V3_FLAGS <= set(line.split(":", 1)[1].split())
-            return False
-        if os.name == "nt":
-            import ctypes
-
-            present = ctypes.windll.kernel32.IsProcessorFeaturePresent
-            # PF_AVX2_INSTRUCTIONS_AVAILABLE (40) implies AVX and OS support; FMA and BMI
-            # come with AVX2 on every Intel and AMD CPU that has it.
-            return bool(present(40))
-        if platform.system() == "Darwin":
-            import ctypes
-            import ctypes.util
-
-            libc = ctypes.CDLL(ctypes.util.find_library("c"))
-            for name in (b"hw.optional.avx2_0", b"hw.optional.bmi2", b"hw.optional.fma"):
-                value = ctypes.c_int(0)
-                size = ctypes.c_size_t(ctypes.sizeof(value))
-                if libc.sysctlbyname(name, ctypes.byref(value), ctypes.byref(size), None, 0):
-                    return False
-                if not value.value:
-                    return False
-            return True
-    except OSError:
-        pass
-    return False
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:
+        return False
+    return all(features.get(name, False) for name in X86_64_V3_FEATURES)
 
 
 def _usable_targets() -> list[str]:
+    """This machine's builds that its CPU runs, best first."""
     suffixes = [suffix for suffix, _cpu in TARGETS.get(machine(), [])]
     if "x86_64_v3" in suffixes and not _has_x86_64_v3():
         suffixes.remove("x86_64_v3")
@@ -87,29 +73,28 @@ def _usable_targets() -> list[str]:
 
 
 def _load_ahead_of_time() -> Any:
+    """The ahead-of-time module to use, or None for numba's JIT (see the module's doc)."""
+    frozen = bool(getattr(sys, "frozen", False))  # the packaged app: it has no numba
     mode = os.environ.get("NEUROLAB_KERNELS", "").strip().lower()
-    builds = [suffix for targets in TARGETS.values() for suffix, _cpu in targets]
-    if mode not in ("", "jit", "aot", *builds):
+    usable = _usable_targets()
+    if mode not in ("", "aot", *usable) and not (mode == "jit" and not frozen):
+        choices = ", ".join(["aot", *usable] if frozen else ["jit", "aot", *usable])
         print(
-            f"neurolab: NEUROLAB_KERNELS={mode!r} ignored: it must be jit, aot or one of "
-            f"{', '.join(builds)}",
+            f"neurolab: NEUROLAB_KERNELS={mode!r} ignored: here it can be {choices}",
             file=sys.stderr,
         )
         mode = ""
     if mode == "jit":
         return None
-    if mode in builds:
-        return importlib.import_module(MODULE_PREFIX + mode)
-    for suffix in _usable_targets():
+    tried = []
+    for suffix in [mode] if mode in usable else usable:
         try:
             return importlib.import_module(MODULE_PREFIX + suffix)
-        except ImportError:
-            continue
-    if mode == "aot":
-        raise ImportError(
-            f"NEUROLAB_KERNELS=aot, but no {MODULE_PREFIX}* module for this CPU "
-            f"({', '.join(_usable_targets()) or machine()}) is importable"
-        )
+        except ImportError as err:
+            tried.append(f"{MODULE_PREFIX}{suffix}: {err}")
+    if mode or frozen:
+        why = "; ".join(tried) or f"none is built for this machine ({machine()})"
+        raise ImportError(f"the compiled kernels could not be loaded: {why}")
     return None
 
 
@@ -125,6 +110,7 @@ class EntryPoint:
     function: Callable[..., Any]  # the Python source function
     signature: str  # numba's notation, e.g. "f8[:, ::1](f8[:, ::1], i8)"
     options: dict[str, Any]  # numba options besides the cache (nogil, error_model)
+    read_only: tuple[str, ...] = ()  # array arguments it never writes (may be read-only)
 
     @property
     def export_name(self) -> str:
@@ -136,7 +122,6 @@ class EntryPoint:
 ENTRY_POINTS: list[EntryPoint] = []
 
 _DTYPES = {"f8": np.dtype(np.float64), "i8": np.dtype(np.int64)}
-_SCALARS = {"f8": float, "i8": int, "b1": bool}
 
 
 def _split_top(text: str) -> list[str]:
@@ -183,36 +168,33 @@ def _checked(compiled: Callable[..., Any], entry: EntryPoint) -> Callable[..., A
     """``compiled`` behind a check of every argument's type.
 
     An ahead-of-time function converts its arguments without checking them: an array of
-    the wrong type or layout would be read as garbage.  The check costs about a
-    microsecond an argument; kernels are called once per chunk of simulation.
+    the wrong type or layout would be read as garbage, and a read-only one written to,
+    where numba's JIT refuses both.  The check costs about a microsecond an argument;
+    kernels are called once per chunk of simulation.
     """
     types = argument_types(entry.signature)
     name = entry.function.__qualname__
+    params = list(inspect.signature(entry.function).parameters)
+
+    def refuse(n: int, message: str) -> None:
+        raise TypeError(f"{name}() argument {n} ({params[n]}): {message}")
 
     def call(*args: Any) -> Any:
         if len(args) != len(types):
             raise TypeError(f"{name}() takes {len(types)} arguments ({len(args)} given)")
         for n, (arg, (code, dims)) in enumerate(zip(args, types, strict=True)):
             if dims:
-                if not (
-                    isinstance(arg, np.ndarray)
-                    and arg.dtype == _DTYPES[code]
-                    and arg.ndim == dims
-                    and arg.flags.c_contiguous
-                ):
-                    got = (
-                        f"{arg.dtype} {arg.ndim}-d array"
-                        if isinstance(arg, np.ndarray)
-                        else type(arg).__name__
-                    )
-                    raise TypeError(
-                        f"{name}() argument {n}: expected a C-contiguous {dims}-d "
-                        f"{_DTYPES[code]} array, got {got}"
-                    )
+                wanted = f"a C-contiguous {dims}-d {_DTYPES[code]} array"
+                if not isinstance(arg, np.ndarray):
+                    refuse(n, f"expected {wanted}, got {type(arg).__name__}")
+                if arg.dtype != _DTYPES[code] or arg.ndim != dims:
+                    refuse(n, f"expected {wanted}, got a {arg.ndim}-d {arg.dtype} array")
+                if not arg.flags.c_contiguous:
+                    refuse(n, f"expected {wanted}, got one that is not C-contiguous")
+                if not arg.flags.writeable and params[n] not in entry.read_only:
+                    refuse(n, "the kernel writes into it, but the array is read-only")
             elif code == "i8" and not isinstance(arg, (int, np.integer)):
-                raise TypeError(
-                    f"{name}() argument {n}: expected an integer, got {type(arg).__name__}"
-                )
+                refuse(n, f"expected an integer, got {type(arg).__name__}")
         return compiled(*args)
 
     call.__name__ = entry.function.__name__
@@ -222,8 +204,11 @@ def _checked(compiled: Callable[..., Any], entry: EntryPoint) -> Callable[..., A
     return call
 
 
-def entry_point(signature: str, **options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Mark a kernel that Python calls with ``signature`` (numba notation).
+def entry_point(
+    signature: str, read_only: tuple[str, ...] = (), **options: Any
+) -> Callable[[Callable[..., Any]], Any]:
+    """Mark a kernel that Python calls with ``signature`` (numba notation); ``read_only``
+    names the array arguments it never writes, which callers may pass read-only.
 
     With numba it is compiled lazily (on first call) and cached, as ``numba.njit``
     would; from the ahead-of-time module it is that module's function behind a type check.
@@ -231,7 +216,10 @@ def entry_point(signature: str, **options: Any) -> Callable[[Callable[..., Any]]
     argument_types(signature)  # refuse what the check could not enforce, at import
 
     def take(fn: Callable[..., Any]) -> Any:
-        entry = EntryPoint(fn, signature, dict(options))
+        entry = EntryPoint(fn, signature, dict(options), tuple(read_only))
+        unknown = set(read_only) - set(inspect.signature(fn).parameters)
+        if unknown:
+            raise ValueError(f"{fn.__qualname__}: read_only names no argument: {sorted(unknown)}")
         ENTRY_POINTS.append(entry)
         if AHEAD_OF_TIME is None:
             from numba import njit as numba_njit

@@ -211,7 +211,7 @@ def _cascade_step(dt: float, tau_s: float, n: int) -> np.ndarray:
     return M
 
 
-@entry_point("void(f8[:, ::1], f8[:, ::1], f8[::1])")
+@entry_point("void(f8[:, ::1], f8[:, ::1], f8[::1])", read_only=("M",))
 def _cascade_run(M, inj, out):  # pragma: no cover - compiled
     """x_k = M x_{k−1} + inj[k] from x_{−1} = 0; out[k] = last stage of x_k."""
     m = M.shape[0]

@@ -6,6 +6,7 @@ app ships ``packaging/build_kernels.py``'s extension modules instead of numba an
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -33,22 +34,36 @@ def test_argument_types_read_the_kernels_notation():
 
 def test_an_ahead_of_time_kernel_refuses_arguments_it_would_misread():
     calls = []
-    entry = compiled.EntryPoint(lambda *a: None, "f8(f8[:, ::1], i8, f8)", {})
+
+    def kernel(table, out, n, x):  # the source function: only its argument names count
+        raise AssertionError("never called")
+
+    entry = compiled.EntryPoint(kernel, "f8(f8[:, ::1], f8[::1], i8, f8)", {}, ("table",))
     call = compiled._checked(lambda *a: calls.append(a) or 1.0, entry)
-    good = np.zeros((2, 3))
-    assert call(good, 3, 0.5) == 1.0 and len(calls) == 1
+    table, out = np.zeros((2, 3)), np.zeros(4)
+    assert call(table, out, 3, 0.5) == 1.0
+    table.flags.writeable = False  # declared read_only: the kernel only reads it
+    assert call(table, out, np.int64(3), 0.5) == 1.0 and len(calls) == 2
+    frozen = out.copy()
+    frozen.flags.writeable = False
     wrong = [
-        ((np.zeros((2, 3), dtype=np.float32), 3, 0.5), "float32"),
-        ((np.zeros((3, 2)).T, 3, 0.5), "C-contiguous"),
-        ((np.zeros(6), 3, 0.5), "1-d"),
-        ((good.tolist(), 3, 0.5), "list"),
-        ((good, 3.0, 0.5), "integer"),
-        ((good, 3), "3 arguments"),
+        ((np.zeros((2, 3), dtype=np.float32), out, 3, 0.5), "got a 2-d float32 array"),
+        ((np.zeros((3, 2)).T, out, 3, 0.5), r"table\): .*not C-contiguous"),
+        ((np.zeros(6), out, 3, 0.5), "got a 1-d float64 array"),
+        ((table.tolist(), out, 3, 0.5), "got list"),
+        ((table, frozen, 3, 0.5), r"argument 1 \(out\): the kernel writes into it"),
+        ((table, out, 3.0, 0.5), "expected an integer"),
+        ((table, out, 3), "4 arguments"),
     ]
     for args, said in wrong:
         with pytest.raises(TypeError, match=said):
             call(*args)
-    assert len(calls) == 1
+    assert len(calls) == 2
+
+
+def test_read_only_must_name_an_argument():
+    with pytest.raises(ValueError, match="read_only names no argument"):
+        compiled.entry_point("void(f8[::1])", read_only=("nope",))(lambda x: None)
 
 
 def _dispatcher(entry: compiled.EntryPoint):
@@ -75,6 +90,12 @@ def test_every_entry_point_is_called_with_exactly_its_declared_signature():
         declared, _ = sigutils.normalize_signature(entry.signature)
         seen = {tuple(writable(t) for t in sig) for sig in dispatcher.signatures}
         assert seen == {tuple(declared)}, entry.export_name
+        # An argument ever passed read-only is declared so (the type check lets it pass).
+        params = list(inspect.signature(entry.function).parameters)
+        for sig in dispatcher.signatures:
+            for name, t in zip(params, sig, strict=True):
+                if isinstance(t, types.Array) and not t.mutable:
+                    assert name in entry.read_only, f"{entry.export_name}: {name}"
         names.add(entry.export_name)
     assert len(names) == len(compiled.ENTRY_POINTS) >= 7
 
@@ -156,8 +177,10 @@ def test_ahead_of_time_kernels_compute_exactly_what_the_jit_computes(tmp_path):
             np.testing.assert_array_equal(aot[name], jit[name], err_msg=name)
 
 
-def _source_with(kernels: str) -> subprocess.CompletedProcess:
+def _source_with(kernels: str, frozen: bool = False) -> subprocess.CompletedProcess:
     code = "from neurolab.core import compiled; print(compiled.SOURCE)"
+    if frozen:  # as in the packaged app (PyInstaller sets sys.frozen)
+        code = "import sys; sys.frozen = True; " + code
     env = dict(os.environ, NEUROLAB_KERNELS=kernels)
     return subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
@@ -170,7 +193,40 @@ def test_the_kernel_source_setting_is_obeyed_and_a_wrong_one_explained():
     assert _source_with("").stdout.split() == ["jit"]
     wrong = _source_with("fastest")
     assert wrong.returncode == 0 and wrong.stdout.split() == ["jit"]
-    assert "NEUROLAB_KERNELS='fastest' ignored: it must be jit, aot or one of" in wrong.stderr
+    assert "NEUROLAB_KERNELS='fastest' ignored: here it can be jit, aot" in wrong.stderr
     missing = _source_with("aot")
     assert missing.returncode != 0
-    assert "NEUROLAB_KERNELS=aot, but no neurolab_kernels_* module" in missing.stderr
+    assert "ImportError: the compiled kernels could not be loaded: " in missing.stderr
+    assert "neurolab_kernels_" in missing.stderr  # each module tried, and why not
+
+
+def test_the_packaged_app_never_falls_back_to_the_jit():
+    # It has no numba: without its modules it must say so, not fail on "import numba".
+    for kernels in ("", "jit"):
+        r = _source_with(kernels, frozen=True)
+        assert r.returncode != 0
+        assert "the compiled kernels could not be loaded: neurolab_kernels_" in r.stderr
+        assert "numba" not in r.stderr.replace("neurolab_kernels", "")
+    assert "'jit' ignored: here it can be aot" in _source_with("jit", frozen=True).stderr
+
+
+def test_the_best_build_is_chosen_as_the_cpu_flags_say():
+    # numpy's CPU detection (what compiled uses) against the kernel's own flag list.
+    cpuinfo = Path("/proc/cpuinfo")
+    if compiled.machine() != "x86_64" or not cpuinfo.exists():
+        pytest.fail("this test reads x86-64 Linux CPU flags; run it on such a machine")
+    line = next(x for x in cpuinfo.read_text().splitlines() if x.startswith("flags"))
+    flags = set(line.split(":", 1)[1].split())
+    v3 = {"cx16", "lahf_lm", "popcnt", "pni", "ssse3", "sse4_1", "sse4_2"} | {
+        "avx",
+        "avx2",
+        "bmi1",
+        "bmi2",
+        "f16c",
+        "fma",
+        "abm",
+        "movbe",
+        "xsave",
+    }
+    assert compiled._has_x86_64_v3() == (v3 <= flags)
+    assert compiled._usable_targets() == (["x86_64_v3", "x86_64"] if v3 <= flags else ["x86_64"])

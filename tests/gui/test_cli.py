@@ -152,3 +152,28 @@ def test_no_false_missing_library_hint_in_a_bundle(monkeypatch):
     assert "xcb-cursor" in app._missing_display_libs()  # a pip install: find_library is right
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     assert app._missing_display_libs() == []  # the bundle carries them where it looks
+
+
+def test_a_bundle_without_its_kernels_says_so_in_one_message(tmp_path):
+    # As in the packaged app (sys.frozen), which has no numba to fall back on.
+    path, _ = _experiment_file(tmp_path)
+    frozen = "import sys; sys.frozen = True; from neurolab.app import main; "
+    for args in (["--smoke-test"], ["run", str(path), "--out", str(tmp_path / "x.npz")]):
+        r = _run(["-c", frozen + f"sys.exit(main({args!r}))"])
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "Traceback" not in r.stderr, r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("NeuroLab cannot start: the compiled")
+        assert "neurolab_kernels_" in lines[0] and "Reinstalling" in lines[0]
+
+
+def test_started_from_a_menu_the_kernel_problem_is_a_message_box(monkeypatch, qapp):
+    from PySide6.QtWidgets import QMessageBox
+
+    from neurolab import app
+
+    shown = []
+    monkeypatch.setattr(app, "kernels_problem", lambda: "NeuroLab cannot start: broken.")
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a: shown.append(a[1:]))
+    assert app.main([]) == 1
+    assert shown == [("NeuroLab", "NeuroLab cannot start: broken.")]
