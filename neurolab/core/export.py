@@ -31,6 +31,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -46,28 +47,54 @@ CSV_BLOCK_ROWS = 100_000  # rows formatted at a time: bounded memory for big tab
 NPZ_LEVEL = 1  # zlib level: numpy's default (6) took 2.6x as long for a 1 % smaller file
 
 
-@contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
-    """A binary file handle whose contents replace ``path`` only if the block succeeds.
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; done once, at import, on one thread
+    os.umask(mask)
+    return mask
 
-    The bytes go to a temporary file in the same folder (same file system),
-    which then replaces the target in one ``os.replace``; on an error the
-    temporary file is removed and the old file stays as it was.
+
+_UMASK = _umask()
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[str]:
+    """A temporary file name to write to, whose file replaces ``path`` only if the block
+    succeeds (for writers that take a file name, such as Qt's image and SVG writers;
+    give a ``suffix`` such as ".png" to those that tell the format by it).
+
+    The temporary file is in the same folder (same file system) and replaces the target
+    in one ``os.replace``; on an error it is removed and the old file stays as it was.
+    The new file gets the old one's permissions, or those of any new file (0644 under the
+    usual umask), not the owner-only ones of a temporary file: a teacher must be able to
+    read what a student saves in a shared folder.
     """
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"the folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_UMASK
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike) -> Iterator[IO[bytes]]:
+    """A binary file handle whose contents replace ``path`` only if the block succeeds
+    (see :func:`atomic_path`); the bytes are on disk before the replace."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        yield fh
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect
@@ -12,6 +10,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QRegion
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QWidget
 
+from neurolab.core import export
 from neurolab.gui.widgets.plot_panel import PlotPanel
 
 
@@ -51,9 +50,7 @@ def export_figure(root: QWidget, path: str | os.PathLike, scale: float = 2.0) ->
     bound = parts[0][1]
     for _, r in parts[1:]:
         bound = bound.united(r)
-    fd, tmp = tempfile.mkstemp(suffix=fmt, dir=path.parent)
-    os.close(fd)
-    try:
+    with export.atomic_path(path, suffix=fmt) as tmp:
         if fmt == ".png":
             image = QImage(
                 round(bound.width() * scale),
@@ -76,10 +73,6 @@ def export_figure(root: QWidget, path: str | os.PathLike, scale: float = 2.0) ->
             gen.setDescription("Exported from NeuroLab")
             painter = QPainter(gen)
             _paint(painter, parts, bound)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
     return len(panels)
 
 

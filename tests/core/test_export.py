@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 
 import numpy as np
 import pytest
@@ -101,3 +102,38 @@ def test_failed_write_leaves_the_old_file_intact(tmp_path, monkeypatch):
         export.save_csv(path, {"t": [3.0]})
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["d.csv"]  # no temp file left behind
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def test_a_saved_file_is_readable_by_others_as_any_new_file_and_keeps_its_permissions(
+    tmp_path,
+):
+    # mkstemp makes owner-only (0600) files: a teacher could not read a student's export.
+    path = tmp_path / "d.npz"
+    export.save_npz(path, {"t": [1.0]})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~_umask()
+    csv = tmp_path / "d.csv"
+    csv.write_text("old")
+    csv.chmod(0o640)
+    export.save_csv(csv, {"t": [1.0]})
+    assert stat.S_IMODE(csv.stat().st_mode) == 0o640
+
+
+def test_atomic_path_gives_writers_a_name_with_their_suffix(tmp_path):
+    path = tmp_path / "plot.png"
+    with export.atomic_path(path, suffix=".png") as tmp:
+        assert tmp.endswith(".png") and os.path.dirname(tmp) == str(tmp_path)
+        with open(tmp, "wb") as fh:
+            fh.write(b"png bytes")
+    assert path.read_bytes() == b"png bytes"
+    with pytest.raises(RuntimeError), export.atomic_path(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(b"half")
+        raise RuntimeError("the writer failed")
+    assert path.read_bytes() == b"png bytes"
+    assert [p.name for p in tmp_path.iterdir()] == ["plot.png"]

@@ -1,6 +1,9 @@
 """Lessons in the window (text panel, locked and hidden controls, start over, leave),
 Export figure of a whole tab, the PNG scale preference, and exports that cannot be written."""
 
+import os
+import stat
+
 import pytest
 from helpers import shown
 from PySide6.QtGui import QImage
@@ -195,6 +198,15 @@ def test_every_export_ends_with_saved_in_the_status_bar(window, tmp_path, monkey
         assert (tmp_path / name).exists()
         assert window.status_label.text().startswith("Saved ")
         assert str(tmp_path / name) in window.status_label.text()
+        # Readable by others as any new file (a shared class folder), not owner-only.
+        umask = os.umask(0o022)
+        os.umask(umask)
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o666 & ~umask, name
+    # The autodiff graph's own PNG writer too.
+    window.tabs.setCurrentWidget(window.training)
+    window.training.views.setCurrentWidget(window.training.autodiff)
+    window.training.autodiff.plot.export(tmp_path / "graph.png")
+    assert stat.S_IMODE((tmp_path / "graph.png").stat().st_mode) == 0o666 & ~umask
 
 
 def test_space_on_a_neuron_view_without_a_run_says_where_runs_are(window):

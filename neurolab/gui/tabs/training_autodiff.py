@@ -16,10 +16,8 @@ most a few hundred nodes and takes milliseconds.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -716,18 +714,12 @@ class GraphPanel(QWidget):
             params = self.metadata() if self.metadata else {}
             export.save_csv(path, arrays, params, title=self.title)
             return
-        fd, tmp = tempfile.mkstemp(suffix=f".{fmt_}", dir=path.parent)
-        os.close(fd)
-        try:
+        with export.atomic_path(path, suffix=f".{fmt_}") as tmp:
             if fmt_ == "png":
                 if not self.render_image(scale).save(tmp, "PNG"):
                     raise OSError(f"could not write {path}")
             else:
                 self._render_svg(tmp)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
     def _render_svg(self, filename: str) -> None:
         rect = self.scene.sceneRect()

@@ -8,10 +8,8 @@ through :attr:`PlotPanel.exported`, for the status bar).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -266,9 +264,7 @@ class PlotPanel(QWidget):
             )
             self._saved(path)
             return
-        fd, tmp = tempfile.mkstemp(suffix=f".{fmt}", dir=path.parent)
-        os.close(fd)
-        try:
+        with export.atomic_path(path, suffix=f".{fmt}") as tmp:
             if fmt == "png":
                 exporter = pg.exporters.ImageExporter(self.view.ci)
                 exporter.parameters()["width"] = max(int(self.view.width() * scale), 400)
@@ -276,10 +272,6 @@ class PlotPanel(QWidget):
                 exporter.export(tmp)
             else:
                 self._render_svg(tmp)
-            os.replace(tmp, path)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
         self._saved(path)
 
     def _saved(self, path: Path) -> None:
