@@ -1,10 +1,6 @@
 #!/bin/sh
-# Add NeuroLab to your desktop's application menu, for you only (no root needed):
-#   ./install-menu-entry.sh            add the menu entry, icons, ~/.local/bin/neurolab and
-#                                      the file type of experiments (*.neurolab.json)
-#   ./install-menu-entry.sh --remove   take them away again (this folder stays)
-# Run it from the unpacked folder; move the folder first if you want it elsewhere
-# (e.g. ~/.local/opt/neurolab), since the entry points to where the folder is now.
+# Add NeuroLab to your desktop's application menu, for you only (no root needed).
+# `./install-menu-entry.sh --help` says how (the text is in usage() below).
 set -eu
 APP_ID=org.neurolab.NeuroLab
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -13,6 +9,26 @@ APPS=$DATA/applications
 ICONS=$DATA/icons/hicolor
 MIME=$DATA/mime
 BIN=$HOME/.local/bin
+NL='
+'
+
+usage() {
+    cat <<EOF
+Usage: $0 [--install | --remove | --help]
+
+Adds NeuroLab to your desktop's application menu, for you only (no root needed).
+
+  (no option), --install  add the menu entry, the icons, the 'neurolab' command in
+                          ~/.local/bin and the file type of experiments
+                          (*.neurolab.json), all pointing at this folder
+  --remove                take them away again (this folder and your settings stay)
+  --help                  show this text
+
+Run it from the unpacked NeuroLab folder. To keep NeuroLab elsewhere (for example in
+~/.local/opt), move the folder there first and run the script from its new place: the
+menu entry points to where the folder is when the script runs.
+EOF
+}
 
 refresh() {
     command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$APPS" || true
@@ -32,15 +48,29 @@ case "${1:-}" in
     ;;
 ""|--install)
     [ -x "$HERE/neurolab" ] || { echo "run me from the unpacked NeuroLab folder" >&2; exit 1; }
+    case $HERE in
+    *"$NL"*)
+        echo "This folder's path holds a line break, which a menu entry cannot point to:" \
+            "rename or move the folder, then run me again." >&2
+        exit 1
+        ;;
+    esac
     mkdir -p "$APPS" "$BIN" "$MIME/packages"
     (cd "$HERE/share/icons/hicolor" && for f in */apps/*; do
         mkdir -p "$ICONS/$(dirname "$f")" && cp -f "$f" "$ICONS/$f"; done)
     # Exec with the absolute path, quoted (the folder may contain spaces), escaped as the
-    # desktop entry spec says (\ " ` $ quoted, then every \ doubled as a string value,
-    # % doubled), then for sed's replacement (\ | &).
+    # desktop entry spec says (\ " ` $ get a backslash inside the quotes, then every \ is
+    # doubled as a string value, and % is doubled), then for sed's replacement (\ | &).
     EXE=$(printf '%s\n' "$HERE/neurolab" | sed -e 's/[\\"`$]/\\&/g' -e 's/\\/\\\\/g' \
         -e 's/%/%%/g' -e 's/[\\|&]/\\&/g')
-    sed -e "s|^Exec=neurolab|Exec=\"$EXE\"|" \
+    # GLib (GNOME's menus, gio launch) checks that Exec's program exists before it turns
+    # %% back into %, and so drops an entry whose program path holds a %. Such a path goes
+    # through env instead: GLib unescapes an argument's %% as the spec says.
+    case $HERE in
+    *%*) RUN="env " ;;
+    *) RUN="" ;;
+    esac
+    sed -e "s|^Exec=neurolab|Exec=$RUN\"$EXE\"|" \
         "$HERE/share/applications/$APP_ID.desktop" > "$APPS/$APP_ID.desktop.tmp"
     mv "$APPS/$APP_ID.desktop.tmp" "$APPS/$APP_ID.desktop"
     ln -sfn "$HERE/neurolab" "$BIN/neurolab"
@@ -50,8 +80,12 @@ case "${1:-}" in
     echo "NeuroLab is in your application menu; 'neurolab' starts it from a terminal"
     echo "(if ~/.local/bin is on your PATH). Undo with: $0 --remove"
     ;;
+-h|--help)
+    usage
+    ;;
 *)
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    echo "$0: unknown option: $1" >&2
+    usage >&2
     exit 2
     ;;
 esac
