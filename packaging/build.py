@@ -10,8 +10,10 @@ Steps (default: what this machine can build — ``all``):
               (packaging/build_kernels.py; see packaging/README.md, "The kernels")
   tarball     dist/neurolab-VERSION-linux-ARCH.tar.xz (Linux)
   deb         dist/neurolab_VERSION_ARCH.deb (Linux)
-  nsis        dist/NeuroLab-VERSION-setup.exe around PAYLOAD (--payload; on Linux the
-              default is a stand-in folder: the real payload is built on Windows)
+  nsis        dist/NeuroLab-VERSION-setup.exe around PAYLOAD (--payload; Windows: the
+              bundle). Elsewhere the default is a small stand-in folder, which checks the
+              installer script only: that installer is NeuroLab-VERSION-setup-STANDIN.exe
+              and installs nothing without a click (the real payload is built on Windows)
   dmg         dist/NeuroLab-VERSION-macos-ARCH.dmg (macOS, hdiutil)
   constraints refresh packaging/constraints.txt from the newest allowed releases
 
@@ -495,11 +497,15 @@ def step_deb(fast: bool) -> Path:
              root, out], stdout=subprocess.DEVNULL)
     log(f"deb compressed in {time.perf_counter() - t0:.0f} s")
     log(f"Depends: {depends}")
-    log(f"size: {out.name} {mb(out.stat().st_size)} (installed {installed_kb / 1000:.1f} MB)")
+    # Installed-Size is in KiB (Debian policy); mb() counts 10^6 bytes like every size: line.
+    log(f"size: {out.name} {mb(out.stat().st_size)} (installed {mb(installed_kb * 1024)})")
     return out
 
 
 # --- Windows: NSIS ------------------------------------------------------------------
+
+
+STANDIN_ID = "standin"
 
 
 def make_standin_payload(where: Path) -> Path:
@@ -509,17 +515,38 @@ def make_standin_payload(where: Path) -> Path:
     (payload / "_internal" / "neurolab" / "resources").mkdir(parents=True)
     (payload / "neurolab.exe").write_bytes(b"MZ stand-in: the real one is built on Windows\n")
     (payload / "_internal" / "neurolab-build.json").write_text(
-        json.dumps({"version": VERSION, "build_id": "standin", "kernels": []}))
+        json.dumps({"version": VERSION, "build_id": STANDIN_ID, "kernels": []}))
     shutil.copy2(ROOT / "neurolab" / "resources" / "digits.npz",
                  payload / "_internal" / "neurolab" / "resources" / "digits.npz")
     return payload
 
 
+def is_standin(payload: Path) -> bool:
+    """Whether PAYLOAD is make_standin_payload's folder (its neurolab-build.json says so)."""
+    try:
+        info = json.loads((payload / "_internal" / "neurolab-build.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and info.get("build_id") == STANDIN_ID
+
+
+def nsis_name(standin: bool) -> str:
+    """The installer's file name. Around the stand-in payload it says so, so that nobody
+    takes the installer that only checks the script for the release."""
+    return f"NeuroLab-{VERSION}-setup{'-STANDIN' if standin else ''}.exe"
+
+
 def step_nsis(payload: Path | None) -> Path:
     if payload is None:
         payload = make_standin_payload(BUILD)
+    standin = is_standin(payload)
     OUT.mkdir(exist_ok=True)
-    out = OUT / f"NeuroLab-{VERSION}-setup.exe"
+    out = OUT / nsis_name(standin)
+    release = OUT / nsis_name(False)
+    if standin and release.exists():
+        log(f"note: {release} is not from this run: unless it was built around the real "
+            "Windows bundle, it is an older stand-in installer under the release name; "
+            "delete it")
     makensis = shutil.which("makensis") or "makensis"
     size_kb = (tree_size(payload) + 1023) // 1024
     opt = "-" if sys.platform != "win32" else "/"
@@ -527,10 +554,12 @@ def step_nsis(payload: Path | None) -> Path:
     with log_path.open("w", encoding="utf-8") as logf:
         run([makensis, f"{opt}V4", f"{opt}DVERSION={VERSION}", f"{opt}DPAYLOAD={payload}",
              f"{opt}DOUTFILE={out}", f"{opt}DICON={HERE / 'icons' / 'neurolab.ico'}",
-             f"{opt}DSIZE_KB={size_kb}", HERE / "windows" / "neurolab.nsi"],
+             f"{opt}DSIZE_KB={size_kb}", *([f"{opt}DSTANDIN"] if standin else []),
+             HERE / "windows" / "neurolab.nsi"],
             stdout=logf, stderr=subprocess.STDOUT)
     log(f"makensis log: {log_path}")
-    log(f"size: {out.name} {mb(out.stat().st_size)} (payload {payload})")
+    log(f"size: {out.name} {mb(out.stat().st_size)} (payload {payload}"
+        f"{': a stand-in, not for release' if standin else ''})")
     return out
 
 

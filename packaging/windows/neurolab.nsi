@@ -9,6 +9,10 @@
 ;   NeuroLab-0.1.0-setup.exe /S                 per-user, silent
 ;   NeuroLab-0.1.0-setup.exe /S /AllUsers       all users, silent (run elevated)
 ;   "%LOCALAPPDATA%\Programs\NeuroLab\Uninstall.exe" /S   silent uninstall
+;
+; -DSTANDIN: build.py's stand-in payload (compiled on Linux to check this script; the file
+; is NeuroLab-VERSION-setup-STANDIN.exe). Its name says so, it asks before installing, and
+; a silent install (/S, e.g. from a deployment tool) installs nothing.
 
 Unicode true
 SetCompressor /SOLID lzma
@@ -25,6 +29,11 @@ SetCompressorDictSize 64
 !endif
 !ifndef SIZE_KB
   !define SIZE_KB 0
+!endif
+!ifdef STANDIN
+  !define TITLE_NOTE " (STAND-IN, not for deployment)"
+!else
+  !define TITLE_NOTE ""
 !endif
 
 !define APPNAME "NeuroLab"
@@ -50,9 +59,9 @@ SetCompressorDictSize 64
 !include MUI2.nsh
 !include x64.nsh
 
-Name "${APPNAME} ${VERSION}"
+Name "${APPNAME} ${VERSION}${TITLE_NOTE}"
 OutFile "${OUTFILE}"
-BrandingText "${APPNAME} ${VERSION}"
+BrandingText "${APPNAME} ${VERSION}${TITLE_NOTE}"
 ShowInstDetails nevershow
 ShowUninstDetails nevershow
 
@@ -76,7 +85,7 @@ VIProductVersion "${VERSION}.0"
 VIAddVersionKey "ProductName" "${APPNAME}"
 VIAddVersionKey "ProductVersion" "${VERSION}"
 VIAddVersionKey "FileVersion" "${VERSION}"
-VIAddVersionKey "FileDescription" "${APPNAME} installer"
+VIAddVersionKey "FileDescription" "${APPNAME} installer${TITLE_NOTE}"
 VIAddVersionKey "LegalCopyright" "MIT License"
 
 Function .onInit
@@ -84,6 +93,10 @@ Function .onInit
     MessageBox MB_OK|MB_ICONSTOP "NeuroLab needs 64-bit Windows." /SD IDOK
     Abort
   ${EndIf}
+!ifdef STANDIN
+  MessageBox MB_OKCANCEL|MB_ICONEXCLAMATION|MB_DEFBUTTON2 "This installer holds a stand-in, not NeuroLab: it was built to check the installer script. Install the stand-in anyway?" /SD IDCANCEL IDOK +2
+    Abort
+!endif
   SetRegView 64
   !insertmacro MULTIUSER_INIT
 FunctionEnd
@@ -141,6 +154,8 @@ Section "Uninstall"
   DeleteRegKey SHCTX "${UNINSTALL_KEY}"
   DeleteRegKey SHCTX "${SETTINGS_KEY}"
   DeleteRegKey /IfEmpty SHCTX "Software\NeuroLab"
-  ; Per-user compiled kernels (see packaging/README.md); settings stay, as usual.
+  ; The kernel cache that earlier versions (with numba) kept per user; this version writes
+  ; none. Settings (HKCU\Software\NeuroLab\NeuroLab) and the autosave
+  ; (%APPDATA%\NeuroLab\NeuroLab) stay, as usual.
   RMDir /r "$LOCALAPPDATA\NeuroLab\cache"
 SectionEnd

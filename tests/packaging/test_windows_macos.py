@@ -19,7 +19,35 @@ def installer(pb):
     if not shutil.which("makensis"):
         pytest.skip("makensis not installed (Debian: nsis)")
     build("nsis")
-    return TEST_OUT / f"NeuroLab-{pb.VERSION}-setup.exe"
+    return TEST_OUT / pb.nsis_name(standin=True)
+
+
+def test_the_standin_installer_says_so_and_installs_nothing_silently(installer, pb):
+    """Around the stand-in payload the installer must not pass for the release: its file
+    name and title say STAND-IN, and a silent install (/S: deployment tools) cancels."""
+    assert installer.name == f"NeuroLab-{pb.VERSION}-setup-STANDIN.exe"
+    assert installer.exists()
+    log = (pb.BUILD / "makensis.log").read_text(encoding="utf-8", errors="replace")
+    assert f'Name: "NeuroLab {pb.VERSION} (STAND-IN, not for deployment)"' in log
+    oninit = log[log.index('Function: ".onInit"') :]
+    oninit = oninit[: oninit.index("FunctionEnd")]
+    assert "This installer holds a stand-in" in oninit and "(on IDOK goto +2)" in oninit
+    assert "Abort" in oninit.split("This installer holds a stand-in")[1]
+    nsi = (ROOT / "packaging" / "windows" / "neurolab.nsi").read_text()
+    assert "/SD IDCANCEL IDOK +2\n    Abort\n" in nsi  # silent: Cancel, hence Abort
+
+
+def test_only_the_standin_payload_names_the_installer_standin(pb, tmp_path):
+    standin = pb.make_standin_payload(tmp_path)
+    assert pb.is_standin(standin)
+    real = tmp_path / "real"
+    (real / "_internal").mkdir(parents=True)
+    (real / "_internal" / "neurolab-build.json").write_text(
+        f'{{"version": "{pb.VERSION}", "build_id": "{pb.VERSION}-0123456789ab", "kernels": []}}'
+    )
+    assert not pb.is_standin(real)
+    assert not pb.is_standin(tmp_path / "nothing-here")
+    assert pb.nsis_name(standin=False) == f"NeuroLab-{pb.VERSION}-setup.exe"
 
 
 def test_installer_is_an_nsis_windows_program(installer):
