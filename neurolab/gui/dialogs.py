@@ -37,8 +37,8 @@ def save_file(parent: QWidget, caption: str, suggested: str, filters: str) -> st
 def ask_and_export(
     parent: QWidget, stem: str, fmt: str, filters: dict[str, str], export
 ) -> str | None:
-    """Offer ``filters`` (format → filter text, ``fmt`` first), then ``export(path)``
-    with failures reported; the chosen path, or None."""
+    """Offer ``filters`` (format → filter text, ``fmt`` first), then ``export(path)``;
+    the status bar says "Saved …", or a failure is reported. The chosen path, or None."""
     order = [fmt] + [f for f in filters if f != fmt]
     from neurolab.gui import dialogs  # through the module: tests replace save_file
 
@@ -48,6 +48,7 @@ def ask_and_export(
     if path:
         with report_errors(parent, "Export failed", path):
             export(path)
+            feedback().message.emit(f"Saved {path}")
             return path
     return None
 

@@ -231,3 +231,15 @@ def test_export_figure_takes_heatmaps_and_the_autodiff_graph_too(window, qtbot):
     window.training.views.setCurrentWidget(window.training.autodiff)
     qtbot.wait(50)
     assert [type(p).__name__ for p in shown_plots(window.training)] == ["GraphPanel"]
+
+
+def test_exporting_the_autodiff_graph_ends_with_saved_too(window, tmp_path, monkeypatch):
+    # Its graph has its own writer (not a PlotPanel); the status bar must still say so.
+    window.tabs.setCurrentWidget(window.training)
+    window.training.views.setCurrentWidget(window.training.autodiff)
+    window._show_status("Opened something")
+    for name in ("graph.png", "graph.svg", "graph.csv"):
+        monkeypatch.setattr(dialogs, "save_file", lambda *a, n=name, **k: str(tmp_path / n))
+        window.export_plot_action.trigger()
+        assert (tmp_path / name).stat().st_size > 0
+        assert window.status_label.text() == f"Saved {tmp_path / name}"

@@ -275,10 +275,7 @@ class PlotPanel(QWidget):
         self._saved(path)
 
     def _saved(self, path: Path) -> None:
-        from neurolab.gui.dialogs import feedback
-
         self.exported.emit(str(path))
-        feedback().message.emit(f"Saved {path}")
 
     def _render_svg(self, filename: str) -> None:
         # pyqtgraph's SVGExporter rewrites Qt's path data and breaks on what Qt 6
